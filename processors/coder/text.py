@@ -1,0 +1,158 @@
+"""Arabic text primitives for the event coder: normalisation, sentences, tokens.
+
+Everything here is pure and offset-preserving: every token and sentence keeps the
+character offsets of the *original* text, so evidence spans can be shown to analysts.
+Normalisation follows camel-tools' conventions (dediacritisation, alef/yeh/teh-marbuta
+folding); camel-tools' character sets are used so the two never drift apart.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from camel_tools.utils.charsets import AR_DIAC_CHARSET
+from camel_tools.utils.dediac import dediac_ar
+
+TATWEEL = "\u0640"
+_DIACRITICS = frozenset(AR_DIAC_CHARSET) | {TATWEEL, "\u0670"}
+_FOLD = {
+    "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا",
+    "ى": "ي", "ئ": "ي",
+    "ؤ": "و",
+    "ة": "ه",
+    # Arabic-Indic and Persian digits fold to ASCII digits.
+    **{chr(0x0660 + i): str(i) for i in range(10)},
+    **{chr(0x06F0 + i): str(i) for i in range(10)},
+    "«": '"', "»": '"', "“": '"', "”": '"', "„": '"',
+}
+
+# Proclitics, longest first: conjunction + preposition + article combinations.
+PROCLITICS = (
+    "وبال", "فبال", "وكال", "فكال", "وللـ", "ولل", "فلل", "وال", "فال", "بال", "كال", "لل",
+    "ال", "وب", "ول", "وك", "فب", "فل", "و", "ف", "ب", "ل", "ك",
+)
+_MIN_STEM = 2
+
+
+def fold_char(ch: str) -> str:
+    """Normalise one character: '' for diacritics/tatweel, folded letter otherwise."""
+    if ch in _DIACRITICS:
+        return ""
+    folded = _FOLD.get(ch)
+    if folded is not None:
+        return folded
+    if "\uFB50" <= ch <= "\uFEFF":  # presentation forms
+        return unicodedata.normalize("NFKC", ch)
+    return ch
+
+
+def normalize(text: str) -> str:
+    """Normalise Arabic text for matching (no offset bookkeeping)."""
+    text = dediac_ar(text)
+    return "".join(fold_char(ch) for ch in text)
+
+
+def normalize_with_map(text: str) -> tuple[str, list[int]]:
+    """Normalise and return, for every output character, its index in ``text``."""
+    out: list[str] = []
+    index: list[int] = []
+    for i, ch in enumerate(text):
+        piece = fold_char(ch)
+        for p in piece:
+            out.append(p)
+            index.append(i)
+    return "".join(out), index
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence with its offsets in the original text."""
+
+    text: str
+    start: int
+    end: int
+
+
+# Sentence ends: . ! ? ؟ and line breaks; a full stop between digits (3.5) is not an end.
+_SENT_END = re.compile(r"(?:(?<!\d)\.(?!\d)|[!?؟]+|\n+)")
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Split Arabic news text into sentences (never on the Arabic comma ،)."""
+    sentences: list[Sentence] = []
+    pos = 0
+    for m in _SENT_END.finditer(text):
+        _append_sentence(text, pos, m.end(), sentences)
+        pos = m.end()
+    _append_sentence(text, pos, len(text), sentences)
+    return sentences
+
+
+def _append_sentence(text: str, start: int, end: int, out: list[Sentence]) -> None:
+    chunk = text[start:end]
+    stripped = chunk.strip(" \t\r\n")
+    if len(stripped) < 2:
+        return
+    lead = len(chunk) - len(chunk.lstrip(" \t\r\n"))
+    s = start + lead
+    out.append(Sentence(stripped, s, s + len(stripped)))
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A word: its surface form, offsets, normal form and clitic-stripped stems."""
+
+    surface: str
+    start: int
+    end: int
+    norm: str
+    stems: tuple[str, ...]
+
+    def matches(self, word: str) -> bool:
+        """True if the normalised ``word`` equals this token or one of its stems."""
+        return word == self.norm or word in self.stems
+
+
+_WORD = re.compile(
+    r"(?:[^\W\u060C\u061B\u061F\u066A-\u066D\u06D4]|[\u064B-\u0652\u0670\u0640])+(?:[.,]\d+)?"
+)
+
+
+@lru_cache(maxsize=200_000)
+def stems_of(norm: str) -> tuple[str, ...]:
+    """Candidate stems of a normalised word with proclitics stripped, longest first.
+
+    Several candidates are kept because stripping is ambiguous (وزارة is not و+زارة):
+    the lexicon decides which one is a known word.
+    """
+    stems: list[str] = []
+    for clitic in PROCLITICS:
+        if norm.startswith(clitic) and len(norm) - len(clitic) >= _MIN_STEM:
+            stem = norm[len(clitic):]
+            if stem not in stems:
+                stems.append(stem)
+            if clitic.endswith("لل"):  # لل = ل + ال: also offer the definite form
+                definite = "ال" + stem
+                if definite not in stems:
+                    stems.append(definite)
+    return tuple(stems)
+
+
+def tokenize(text: str, offset: int = 0) -> list[Token]:
+    """Tokenise ``text``; offsets are shifted by ``offset`` (the sentence start)."""
+    tokens: list[Token] = []
+    for m in _WORD.finditer(text):
+        surface = m.group(0)
+        norm = normalize(surface)
+        if not norm:
+            continue
+        tokens.append(Token(surface, offset + m.start(), offset + m.end(), norm, stems_of(norm)))
+    return tokens
+
+
+def phrase_key(phrase: str) -> tuple[str, ...]:
+    """The normalised word sequence of a lexicon phrase (what tokens are matched against)."""
+    return tuple(normalize(w) for w in _WORD.findall(phrase))
