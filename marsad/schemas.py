@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import faust
 
@@ -140,7 +140,7 @@ class DeadLetter(faust.Record, namespace="marsad.DeadLetter.v1", serializer="jso
 
 def utcnow_iso() -> str:
     """The current UTC time as ISO-8601."""
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _optional_str(data: dict, name: str, limit: int = 2048) -> str | None:

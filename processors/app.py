@@ -1,0 +1,68 @@
+"""The Faust application: configuration, topics and tables (agents live in ``agents``)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import ssl
+
+import faust
+
+from marsad.config import Settings, load_settings
+from marsad.logs import logging_config
+from marsad.schemas import CleanArticle, DeadLetter, DedupedArticle, EventBatch
+
+settings: Settings = load_settings()
+WORKER_ID = settings.worker_id or f"{socket.gethostname()}-{os.getpid()}"
+
+
+def _credentials(s: Settings) -> faust.auth.Credentials | None:
+    protocol = s.kafka_security_protocol
+    context = ssl.create_default_context(cafile=s.kafka_ssl_cafile or None) \
+        if protocol.endswith("SSL") else None
+    if protocol.startswith("SASL"):
+        return faust.SASLCredentials(username=s.kafka_sasl_username,
+                                     password=s.kafka_sasl_password,
+                                     mechanism=s.kafka_sasl_mechanism, ssl_context=context)
+    if context is not None:
+        return faust.SSLCredentials(context)
+    return None
+
+
+app = faust.App(
+    settings.topic_prefix,
+    broker=[f"kafka://{server.strip()}" for server in settings.kafka_bootstrap.split(",")],
+    broker_credentials=_credentials(settings),
+    store="memory://",
+    processing_guarantee="at_least_once",
+    topic_partitions=settings.partitions,
+    topic_replication_factor=settings.replication,
+    consumer_auto_offset_reset="earliest",
+    producer_acks=-1,
+    broker_commit_interval=1.0,
+    table_standby_replicas=0,
+    web_enabled=True,
+    web_host=settings.web_host,
+    web_port=settings.web_port,
+    web_in_thread=False,
+    datadir=str(settings.state_dir / "workers" / WORKER_ID),
+    logging_config=logging_config(settings.log_level, settings.log_format),
+    loghandlers=[],
+)
+
+raw_topic = app.topic(settings.topic("articles.raw"), key_type=bytes, value_type=bytes,
+                      value_serializer="raw", key_serializer="raw")
+clean_topic = app.topic(settings.topic("articles.clean"), key_type=str,
+                        value_type=CleanArticle, key_serializer="raw")
+deduped_topic = app.topic(settings.topic("articles.deduped"), key_type=str,
+                          value_type=DedupedArticle, key_serializer="raw")
+unique_topic = app.topic(settings.topic("articles.unique"), key_type=str,
+                         value_type=DedupedArticle, key_serializer="raw")
+events_topic = app.topic(settings.topic("events"), key_type=str, value_type=EventBatch,
+                         key_serializer="raw")
+deadletter_topic = app.topic(settings.topic("deadletter"), key_type=str, value_type=DeadLetter,
+                             key_serializer="raw")
+
+# text hash -> id of the first story seen with that text; co-partitioned with clean_topic.
+first_seen_by_hash = app.Table("dedup-exact", default=None, key_type=str, value_type=str,
+                               partitions=settings.partitions)

@@ -1,0 +1,33 @@
+"""Prometheus metrics of a worker, served on its web port at ``/metrics``."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+REGISTRY = CollectorRegistry()
+
+MESSAGES_IN = Counter("marsad_messages_in_total", "Messages consumed, by stage.", ["stage"],
+                      registry=REGISTRY)
+MESSAGES_OUT = Counter("marsad_messages_out_total", "Messages produced, by stage.", ["stage"],
+                       registry=REGISTRY)
+ERRORS = Counter("marsad_errors_total", "Processing errors, by stage and code.",
+                 ["stage", "code"], registry=REGISTRY)
+DEAD_LETTERS = Counter("marsad_dead_letters_total", "Messages sent to the dead-letter topic.",
+                       ["stage"], registry=REGISTRY)
+STAGE_SECONDS = Histogram("marsad_stage_seconds", "Processing time of one message, by stage.",
+                          ["stage"], registry=REGISTRY,
+                          buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                   0.5, 1, 2.5))
+DEDUP_HITS = Counter("marsad_dedup_hits_total", "Stories found to be copies, by method.",
+                     ["method"], registry=REGISTRY)
+EVENTS_CODED = Counter("marsad_events_coded_total", "Events coded, by ACLED event type.",
+                       ["event_type"], registry=REGISTRY)
+SINK_BATCH = Histogram("marsad_sink_batch_size", "Rows per database transaction, by table.",
+                       ["table"], registry=REGISTRY, buckets=(1, 5, 10, 25, 50, 100, 200, 500))
+SINK_SECONDS = Histogram("marsad_sink_seconds", "Database transaction time, by table.",
+                         ["table"], registry=REGISTRY,
+                         buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
+SINK_RETRIES = Counter("marsad_sink_retries_total", "Database writes retried after an error.",
+                       ["table"], registry=REGISTRY)
+DATABASE_UP = Gauge("marsad_database_up", "1 if the last database write succeeded.",
+                    registry=REGISTRY)
