@@ -187,6 +187,18 @@ def cmd_run(s: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_replay(s: Settings, args: argparse.Namespace) -> int:
+    """Rewind the worker group to the start of topics (stop the workers first)."""
+    from marsad import kafka_admin
+    from marsad.topics import TOPICS
+
+    names = [s.topic(t) for t in args.topic] if args.topic else [s.topic(t.name) for t in TOPICS]
+    count = kafka_admin.rewind_group(s, names)
+    console.print(f"[green]✓[/] rewound {count} partition(s) of {', '.join(names)}; start the "
+                  "workers to replay (writes are idempotent: no row is duplicated)")
+    return 0
+
+
 def cmd_config(s: Settings | None, args: argparse.Namespace) -> int:
     """Print the configuration variables (as Markdown with --markdown)."""
     if args.markdown:
@@ -236,6 +248,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--limit", type=int, default=200)
     run.add_argument("--evidence", action="store_true")
     run.set_defaults(func=cmd_run)
+    replay = sub.add_parser("replay", help=cmd_replay.__doc__)
+    replay.add_argument("--topic", action="append", help="logical topic, e.g. articles.raw")
+    replay.set_defaults(func=cmd_replay)
     config = sub.add_parser("config", help=cmd_config.__doc__)
     config.add_argument("--markdown", action="store_true")
     config.set_defaults(func=cmd_config, no_settings=True)

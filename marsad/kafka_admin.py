@@ -141,3 +141,21 @@ def topic_descriptions(settings: Settings) -> list[tuple[str, int, int]]:
         parts = [end for tp, end in ends.items() if tp.topic == name]
         out.append((name, len(parts), sum(parts)))
     return out
+
+
+def rewind_group(settings: Settings, topics: list[str]) -> int:
+    """Reset the Marsad group's offsets on ``topics`` to the earliest (workers stopped).
+
+    Returns the number of partitions rewound. Replaying is safe: every sink write is an
+    idempotent upsert on a deterministic key.
+    """
+    from kafka.admin import OffsetSpec
+
+    ends = end_offsets(settings, topics)
+    client = admin(settings)
+    try:
+        result = client.reset_group_offsets(consumer_group(settings),
+                                            {tp: OffsetSpec.EARLIEST for tp in ends})
+    finally:
+        client.close()
+    return len(result)

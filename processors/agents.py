@@ -90,8 +90,13 @@ async def dedupe(stream: Any) -> None:
         story = event.value
         metrics.MESSAGES_IN.labels("dedupe").inc()
         started = time.perf_counter()
-        first = first_seen_by_hash[story.text_hash]
-        decision = stages.dedup_exact(story, first)
+        try:
+            first = first_seen_by_hash.get(story.text_hash)
+            decision = stages.dedup_exact(story, first)
+        except Exception as exc:
+            log.exception("dedupe failed", extra={"article_id": story.article_id})
+            await send_dead_letter("dedupe", event, "exception", repr(exc), story.article_id)
+            continue
         if first is None:
             first_seen_by_hash[story.text_hash] = story.article_id
         await deduped_topic.send(key=story.article_id, value=decision)

@@ -14,6 +14,8 @@ from marsad.schemas import CleanArticle, DeadLetter, DedupedArticle, EventBatch
 
 settings: Settings = load_settings()
 WORKER_ID = settings.worker_id or f"{socket.gethostname()}-{os.getpid()}"
+DATA_DIR = settings.state_dir / "workers" / WORKER_ID
+DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def _credentials(s: Settings) -> faust.auth.Credentials | None:
@@ -45,7 +47,7 @@ app = faust.App(
     web_host=settings.web_host,
     web_port=settings.web_port,
     web_in_thread=False,
-    datadir=str(settings.state_dir / "workers" / WORKER_ID),
+    datadir=str(DATA_DIR),
     logging_config=logging_config(settings.log_level, settings.log_format),
     loghandlers=[],
 )

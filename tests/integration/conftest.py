@@ -1,0 +1,99 @@
+"""Real services for integration tests: a KRaft Kafka broker and a PostgreSQL server,
+started once per session by the project's own ``marsad up`` on free loopback ports, in a
+temporary state folder, and stopped at the end."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from infra.processes import free_port, read_pid, stop_pid
+from marsad.config import Settings, load_settings
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.integration
+
+
+@dataclass
+class Services:
+    """Environment of the test services, and the workers started on them."""
+
+    env: dict[str, str]
+    settings: Settings
+    workers: list[Path] = field(default_factory=list)
+
+    def marsad(self, *args: str, stdin: str | None = None, check: bool = True,
+               timeout: float = 600) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run([sys.executable, "-m", "marsad.cli", *args], cwd=ROOT,
+                                env=self.env, input=stdin, capture_output=True, text=True,
+                                timeout=timeout)
+        if check and result.returncode != 0:
+            raise AssertionError(f"marsad {' '.join(args)} failed ({result.returncode}):\n"
+                                 f"{result.stdout}\n{result.stderr}")
+        return result
+
+    def start_worker(self, name: str, **extra_env: str) -> Path:
+        from marsad.cli import start_worker_process
+
+        env = {**self.env, "MARSAD_WEB_PORT": str(free_port()), **extra_env}
+        saved = dict(os.environ)
+        os.environ.clear()
+        os.environ.update(env)
+        try:
+            pid_file = start_worker_process(self.settings, name)
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        self.workers.append(pid_file)
+        return pid_file
+
+    def stop_workers(self) -> None:
+        for pid_file in self.workers:
+            stop_pid(pid_file)
+        self.workers.clear()
+
+    def worker_log(self, pid_file: Path) -> str:
+        return pid_file.with_suffix(".log").read_text(errors="replace")[-4000:]
+
+    def wait_drained(self, timeout: float = 180) -> None:
+        from marsad.cli import wait_drained
+
+        alive = [p for p in self.workers]
+        wait_drained(self.settings, timeout,
+                     alive=lambda: all(read_pid(p) is not None for p in alive))
+
+
+@pytest.fixture(scope="session")
+def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
+    state = tmp_path_factory.mktemp("marsad-state")
+    if os.geteuid() == 0:  # the postgres user must be able to reach the data folder
+        shutil.chown(state, "postgres")
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("MARSAD_")},
+        "MARSAD_KAFKA_BOOTSTRAP": f"127.0.0.1:{free_port()}",
+        "MARSAD_KAFKA_CONTROLLER_PORT": str(free_port()),
+        "MARSAD_DATABASE_URL": f"postgresql+psycopg://marsad@127.0.0.1:{free_port()}/marsad",
+        "MARSAD_STATE_DIR": str(state),
+        "MARSAD_CACHE_DIR": str(ROOT / ".cache"),
+        "MARSAD_TOPIC_PREFIX": "itest",
+        "MARSAD_LOG_FORMAT": "json",
+        "MARSAD_SINK_BATCH_SECONDS": "0.2",
+        "PYTHONUNBUFFERED": "1",
+    }
+    svc = Services(env, load_settings(env))
+    started = time.monotonic()
+    svc.marsad("up", timeout=900)
+    print(f"services up in {time.monotonic() - started:.1f} s", file=sys.stderr)
+    try:
+        yield svc
+    finally:
+        svc.stop_workers()
+        svc.marsad("down", check=False)
