@@ -93,8 +93,7 @@ def start(settings: Settings) -> str:
     if is_running(settings):
         return f"PostgreSQL already running on {address}"
     if port_open(host, port):
-        raise ServiceError(f"port {address} is taken by another program; set "
-                           "MARSAD_DATABASE_URL to a free port or stop that program")
+        return f"a database server not started by Marsad answers on {address}: using it"
     pg = bin_dir()
     _prepare_dirs(settings)
     data = data_dir(settings)

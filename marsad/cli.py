@@ -202,15 +202,15 @@ def cmd_replay(s: Settings, args: argparse.Namespace) -> int:
 def cmd_config(s: Settings | None, args: argparse.Namespace) -> int:
     """Print the configuration variables (as Markdown with --markdown)."""
     if args.markdown:
-        out.print("| Variable | Default | Meaning |\n|---|---|---|", markup=False)
+        print("| Variable | Default | Meaning |\n|---|---|---|")
         for item in SETTINGS:
             default = item.default.replace(str(PROJECT_ROOT), "<project>")
-            out.print(f"| `{item.env}` | `{default}` | {item.help} |", markup=False)
+            print(f"| `{item.env}` | `{default}` | {item.help} |")
         return 0
     for item in SETTINGS:
         value = os.environ.get(item.env, item.default)
         shown = "***" if item.secret and item.env in os.environ else value
-        out.print(f"{item.env}={shown}", markup=False)
+        print(f"{item.env}={shown}")
     return 0
 
 

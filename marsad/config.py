@@ -113,7 +113,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MARSAD_KAFKA_SSL_CAFILE", "", "CA bundle for SSL/SASL_SSL."),
     Setting("MARSAD_WEB_HOST", "127.0.0.1", "Address the worker's health/metrics server binds."),
     Setting("MARSAD_WEB_PORT", "6066",
-            "Port of the worker's health/metrics server (0 = pick a free one).", int),
+            "Port of the worker's health/metrics server (one per worker on a host).", _port),
     Setting("MARSAD_WORKER_ID", "", "Name of this worker in logs (default: host and PID)."),
     Setting("MARSAD_SINK_BATCH_SIZE", "200", "Rows per database transaction.", _positive_int),
     Setting("MARSAD_SINK_BATCH_SECONDS", "0.5",
