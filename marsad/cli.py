@@ -199,6 +199,18 @@ def cmd_replay(s: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dlq(s: Settings, args: argparse.Namespace) -> int:
+    """List dead letters, or replay them to their source topic after a fix."""
+    from marsad import dlq
+
+    if args.action == "list":
+        dlq.print_list(s, out, args.stage, args.code, args.limit)
+    else:
+        count = dlq.replay(s, args.stage, args.code, args.limit)
+        console.print(f"[green]✓[/] re-sent {count} message(s) to their source topics")
+    return 0
+
+
 def cmd_config(s: Settings | None, args: argparse.Namespace) -> int:
     """Print the configuration variables (as Markdown with --markdown)."""
     if args.markdown:
@@ -251,6 +263,12 @@ def build_parser() -> argparse.ArgumentParser:
     replay = sub.add_parser("replay", help=cmd_replay.__doc__)
     replay.add_argument("--topic", action="append", help="logical topic, e.g. articles.raw")
     replay.set_defaults(func=cmd_replay)
+    dlq = sub.add_parser("dlq", help=cmd_dlq.__doc__)
+    dlq.add_argument("action", choices=("list", "replay"))
+    dlq.add_argument("--stage", help="only this stage (clean, dedupe, extract)")
+    dlq.add_argument("--code", help="only this error code (bad_json, not_arabic, ...)")
+    dlq.add_argument("--limit", type=int, default=100)
+    dlq.set_defaults(func=cmd_dlq)
     config = sub.add_parser("config", help=cmd_config.__doc__)
     config.add_argument("--markdown", action="store_true")
     config.set_defaults(func=cmd_config, no_settings=True)

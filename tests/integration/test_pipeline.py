@@ -125,6 +125,8 @@ def test_poison_messages_are_dead_lettered(services, pipeline):
     assert all(r["stage"] == "clean" and r["source_topic"] == "itest.articles.raw"
                for r in rejected)
     assert any(r["payload"] == b"{not json" for r in rejected)
+    listing = services.marsad("dlq", "list").stdout
+    assert "bad_json" in listing and "not_arabic" in listing and "wrong_type" in listing
 
 
 def test_replaying_every_topic_changes_nothing(services, pipeline):
