@@ -68,11 +68,13 @@ def dedup_exact(story: CleanArticle, first_seen: str | None) -> DedupedArticle:
 
 
 def anchor_date(story: CleanArticle) -> date | None:
-    """The date relative expressions are resolved against: publication, else fetch time."""
+    """The date relative expressions are resolved against: publication, else fetch time,
+    else a date the text itself pins (a weekday with its day and month, see
+    ``dates.infer_anchor``)."""
     for value in (story.published_at, story.fetched_at):
         if value:
             return datetime.fromisoformat(value.replace("Z", "+00:00")).date()
-    return None
+    return dates.infer_anchor(story.text)
 
 
 def event_id(article_id: str, event: CodedEvent) -> str:

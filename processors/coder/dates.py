@@ -875,3 +875,37 @@ def publication_date(text: str) -> date | None:
             if m.kind == "absolute" and m.date is not None and m.surface.startswith("اليوم"):
                 return m.date
     return None
+
+
+_YEAR_IN_TEXT = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
+
+
+def infer_anchor(text: str) -> date | None:
+    """A stand-in publication date for an undated article, or None.
+
+    Only a weekday written with a day and month ("الأربعاء، 15 حزيران") pins a year: among
+    the years the article mentions (and one either side), the one on which that day falls
+    on that weekday, nearest the latest year mentioned. The article is then taken as
+    written on that day, so "last week" or "Monday" resolve around it. Without such a
+    mention nothing is guessed.
+    """
+    years = {int(y) for y in _YEAR_IN_TEXT.findall(text)}
+    if not years:
+        return None
+    candidates = sorted({y + d for y in years for d in (-1, 0, 1)},
+                        key=lambda y: (abs(y - max(years)), -y))
+    found: list[date] = []
+    for sentence in split_sentences(text):
+        for mention in find_dates(sentence.text, None, sentence.start):
+            if mention.date is not None or mention.kind != "absolute":
+                continue
+            weekday = _weekday_in(mention.surface)
+            if weekday is None:
+                continue
+            for year in candidates:
+                (resolved,) = find_dates(mention.surface, date(year, 12, 31))[:1] or (None,)
+                if resolved and resolved.date and resolved.date.year == year \
+                        and resolved.date.weekday() == weekday:
+                    found.append(resolved.date)
+                    break
+    return max(found) if found else None

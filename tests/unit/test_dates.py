@@ -331,3 +331,13 @@ def test_date_data_files_have_provenance(name: str) -> None:
     head = (DATA_DIR / name).read_text(encoding="utf-8").splitlines()[:8]
     assert any(line.startswith("#") and "Source" in line for line in head)
     assert read_data_table(name)
+
+
+def test_infer_anchor_uses_weekday_to_pick_the_year():
+    from processors.coder.dates import infer_anchor
+
+    text = ("صدت القوات الليبية هجوما لمسلحي داعش في سرت الأربعاء، 15 حزيران/يونيو.\n"
+            "ومدد مجلس الأمن ولاية البعثة إلى 15 كانون الأول/ديسمبر 2016.")
+    assert infer_anchor(text) == date(2016, 6, 15)  # 15 June was a Wednesday in 2016
+    assert infer_anchor(text.replace("الأربعاء", "الخميس")) == date(2017, 6, 15)
+    assert infer_anchor("هاجم مسلحون بلدة في 15 حزيران الماضي.") is None  # no year, no guess
