@@ -1,0 +1,80 @@
+"""Benchmark: the event coder alone, articles per second on one core.
+
+    python -m bench.coder_speed [--seconds 10] [--corpus seeds|shared]
+
+Runs ``clean_text`` once per article up front (not timed), then ``code_article`` over the
+corpus repeatedly for the given wall time on one core, and prints articles/s, tokens/s and
+the per-article p50/p95 latency. Results go into BENCHMARKS.md by hand, with machine and date.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import time
+from datetime import date
+from pathlib import Path
+
+from processors.cleaning.clean import clean_text
+from processors.coder.events import CODER_VERSION, code_article
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_ARTICLES = ROOT.parent / "shared" / "data" / "articles" / \
+    "saudinewsnet_2015_conflict_sample.jsonl"
+
+
+def load_corpus(name: str) -> list[tuple[str, date | None]]:
+    """(clean text, anchor date) pairs of the chosen corpus."""
+    texts: list[tuple[str, date | None]] = []
+    if name == "seeds":
+        for path in sorted((ROOT / "seeds").glob("*.txt")):
+            texts += [(s.text, date(2016, 6, 16)) for s in clean_text(path.read_text())]
+    else:
+        if not SHARED_ARTICLES.exists():
+            raise SystemExit(f"{SHARED_ARTICLES} is absent")
+        for line in SHARED_ARTICLES.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            anchor = date.fromisoformat(row["date_extracted"][:10])
+            texts += [(s.text, anchor) for s in clean_text(row["content"])]
+    return texts
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--corpus", choices=("seeds", "shared"), default="seeds")
+    args = parser.parse_args(argv)
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
+    corpus = load_corpus(args.corpus)
+    for text, anchor in corpus:  # warm caches (lexicons, gazetteer) before timing
+        code_article(text, anchor)
+    latencies: list[float] = []
+    events = 0
+    chars = sum(len(t) for t, _ in corpus)
+    started = time.perf_counter()
+    rounds = 0
+    while time.perf_counter() - started < args.seconds:
+        for text, anchor in corpus:
+            t0 = time.perf_counter()
+            events += len(code_article(text, anchor))
+            latencies.append(time.perf_counter() - t0)
+        rounds += 1
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    print(f"coder {CODER_VERSION} on {platform.processor() or platform.machine()}, "
+          f"python {platform.python_version()}, 1 core, corpus={args.corpus} "
+          f"({len(corpus)} stories, {chars // len(corpus)} chars/story on average)")
+    print(f"articles/s: {len(latencies) / elapsed:.1f}   rounds: {rounds}   "
+          f"events/article: {events / len(latencies):.2f}")
+    print(f"latency per article: p50 {statistics.median(latencies) * 1000:.2f} ms, "
+          f"p95 {latencies[int(len(latencies) * 0.95) - 1] * 1000:.2f} ms, "
+          f"max {latencies[-1] * 1000:.2f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
