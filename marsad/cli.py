@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from marsad.config import PROJECT_ROOT, SETTINGS, ConfigError, Settings, load_settings
 
 console = Console(stderr=True)
-out = Console() if sys.stdout.isatty() else Console(width=160)
+out = Console() if sys.stdout.isatty() else Console(width=180)
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 

@@ -31,7 +31,11 @@ def fetch_events(settings: Settings, limit: int) -> list[dict]:
 
 
 def _actor(name: str | None, inter: int | None) -> str:
-    return f"{name} ({inter})" if name else "—"
+    if not name:
+        return "—"
+    for long, short in (("Military Forces of ", "MF "), ("Government of ", "Gov. ")):
+        name = name.replace(long, short)
+    return f"{name} ({inter})"
 
 
 def print_events(settings: Settings, console: Console, limit: int = 200,
@@ -39,19 +43,17 @@ def print_events(settings: Settings, console: Console, limit: int = 200,
     """Print up to ``limit`` events."""
     rows = fetch_events(settings, limit)
     table = Table(title=f"{len(rows)} stored event(s)", show_lines=evidence)
-    for column in ("Date (prec.)", "Event type / sub-event", "CAMEO / PLOVER", "Actor 1",
-                   "Actor 2", "Place (geo prec.)", "Fatal.", "Src", "Article"):
+    for column in ("Date (prec.)", "ACLED sub-event type", "CAMEO/PLOVER", "Actor 1 (inter)",
+                   "Actor 2 (inter)", "Place (geo prec.)", "Fatal.", "Src", "Article"):
         table.add_column(column, overflow="fold")
     for row in rows:
         date = f"{row['event_date']} ({row['time_precision']})" if row["event_date"] else "—"
-        place = (f"{row['place_name']}, {row['country']} ({row['geo_precision']})"
-                 if row["place_name"] else "—")
-        cells = [date, f"{row['event_type']} / {row['sub_event_type']}",
-                 f"{row['cameo_code']} / {row['plover_type']}",
+        place = (f"{row['place_name']} ({row['geo_precision']})" if row["place_name"] else "—")
+        cells = [date, row["sub_event_type"], f"{row['cameo_code']}/{row['plover_type']}",
                  _actor(row["actor1"], row["actor1_inter"]),
                  _actor(row["actor2"], row["actor2_inter"]), place,
                  "—" if row["fatalities"] is None else str(row["fatalities"]),
-                 str(row["sources"] or 0), row["source_name"] or row["article_id"]]
+                 str(row["sources"] or 0), (row["source_name"] or row["article_id"])[:24]]
         table.add_row(*cells)
         if evidence:
             table.add_row("", f"[dim]{row['evidence']}[/]", *[""] * 7)
