@@ -142,6 +142,32 @@ def start_worker_process(s: Settings, name: str, extra_env: dict[str, str] | Non
     return pid_file
 
 
+def wait_ready(s: Settings, timeout: float, alive: Callable[[], bool]) -> None:
+    """Wait until the worker answers ``/ready`` (partitions assigned, database reachable).
+
+    Producing before the worker's first rebalance has settled risks Faust skipping a
+    message fetched under the old generation until the next restart (see issue notes).
+    """
+    import json
+    import urllib.error
+    import urllib.request
+
+    url = f"http://{s.web_host}:{s.web_port}/ready"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not alive():
+            raise UserError("the worker stopped during start-up; see its log under "
+                            f"{s.state_dir / 'workers'}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if json.load(response).get("ready"):
+                    return
+        except (urllib.error.URLError, OSError, ValueError):
+            pass
+        time.sleep(0.5)
+    raise UserError(f"the worker was not ready within {timeout:.0f} s ({url})")
+
+
 def wait_drained(s: Settings, timeout: float, on_tick: Callable[[int], None] | None = None,
                  alive: Callable[[], bool] | None = None) -> None:
     """Wait until the worker group has committed every message of every pipeline topic."""
@@ -171,8 +197,9 @@ def cmd_run(s: Settings, args: argparse.Namespace) -> int:
     started = time.monotonic()
     cmd_up(s, args)
     pid_file = start_worker_process(s, "run-worker")
-    console.print(f"[green]✓[/] worker started (log: {pid_file.with_suffix('.log')})")
     try:
+        wait_ready(s, 120, alive=lambda: read_pid(pid_file) is not None)
+        console.print(f"[green]✓[/] worker ready (log: {pid_file.with_suffix('.log')})")
         args.source = args.source or str(PROJECT_ROOT / "seeds")
         if cmd_produce(s, args):
             return 1
