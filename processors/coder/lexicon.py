@@ -709,6 +709,9 @@ def _generic_force_spans(tokens: list[Token], sc: Scan) -> list[tuple[int, int, 
     return out
 
 
+_LINKERS = frozenset(normalize(w) for w in ("في", "من"))
+
+
 def _attach_heads(
     tokens: list[Token], chosen: list[tuple[int, int, object, str]], index: _ActorIndex
 ) -> list[tuple[int, int, object, str]]:
@@ -721,7 +724,7 @@ def _attach_heads(
     military = _military_heads()
     occupied = {i for s in chosen for i in range(s[0], s[1] + 1)}
     result: list[tuple[int, int, object, str]] = []
-    linkers = frozenset(normalize(w) for w in ("في", "من"))
+    linkers = _LINKERS
     for first, last, what, prefix in chosen:
         named = isinstance(what, ActorEntry) and what.actor_type != "country"
         if not named:
@@ -885,7 +888,7 @@ def _norm_may_trigger(norm: str) -> bool:
 
 def may_trigger(tokens: list[Token]) -> bool:
     """Cheap screen: could any token start an event trigger?"""
-    return any(_norm_may_trigger(t.norm) for t in tokens)
+    return any(map(_norm_may_trigger, [t.norm for t in tokens]))
 
 
 def scan(tokens: list[Token]) -> Scan:

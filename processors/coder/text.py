@@ -149,8 +149,10 @@ class Token(NamedTuple):
         return word == self.norm or word in self.stems
 
 
+# Runs of word characters or diacritics (runs, not single characters, keep the regex fast).
 _WORD = re.compile(
-    r"(?:[^\W\u060C\u061B\u061F\u066A-\u066D\u06D4]|[\u064B-\u0652\u0670\u0640])+(?:[.,]\d+)?"
+    r"(?:[^\W\u060C\u061B\u061F\u066A-\u066D\u06D4]+|[\u064B-\u0652\u0670\u0640]+)+"
+    r"(?:[.,]\d+)?"
 )
 
 
@@ -184,11 +186,16 @@ def _word_forms(surface: str) -> tuple[str, tuple[str, ...]]:
 def tokenize(text: str, offset: int = 0) -> list[Token]:
     """Tokenise ``text``; offsets are shifted by ``offset`` (the sentence start)."""
     tokens: list[Token] = []
-    for m in _WORD.finditer(text):
-        surface = m.group(0)
-        norm, stems = _word_forms(surface)
-        if norm:
-            tokens.append(Token(surface, offset + m.start(), offset + m.end(), norm, stems))
+    append, find, forms, new = tokens.append, text.find, _word_forms, tuple.__new__
+    pos = 0
+    for surface in _WORD.findall(text):
+        # Only non-word characters lie between two words, so the next occurrence of the
+        # surface at or after the previous word's end is where the regex matched it.
+        start = find(surface, pos)
+        pos = start + len(surface)
+        norm, stems = forms(surface)
+        if norm:  # tuple.__new__: a named tuple's own constructor is several times slower
+            append(new(Token, (surface, offset + start, offset + pos, norm, stems)))
     return tokens
 
 
