@@ -40,8 +40,13 @@ class Services:
                                  f"{result.stdout}\n{result.stderr}")
         return result
 
-    def start_worker(self, name: str, **extra_env: str) -> Path:
-        from marsad.cli import start_worker_process
+    def start_worker(self, name: str, ready_timeout: float = 120, **extra_env: str) -> Path:
+        """Start ``marsad worker`` in the background and wait until ``/ready`` says ready.
+
+        Producing before the worker holds its partitions once let Faust skip a message
+        fetched under the first generation of a rebalance, so tests only produce after this.
+        """
+        from marsad.cli import UserError, start_worker_process, wait_ready
 
         env = {**self.env, "MARSAD_WEB_PORT": str(free_port()), **extra_env}
         saved = dict(os.environ)
@@ -53,6 +58,11 @@ class Services:
             os.environ.clear()
             os.environ.update(saved)
         self.workers.append(pid_file)
+        try:
+            wait_ready(load_settings(env), ready_timeout,
+                       alive=lambda: read_pid(pid_file) is not None)
+        except UserError as exc:
+            raise AssertionError(f"worker {name}: {exc}\n{self.worker_log(pid_file)}") from exc
         return pid_file
 
     def stop_workers(self) -> None:
@@ -71,9 +81,12 @@ class Services:
                      alive=lambda: all(read_pid(p) is not None for p in alive))
 
 
-@pytest.fixture(scope="session")
-def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
-    state = tmp_path_factory.mktemp("marsad-state")
+def launch_services(state: Path, prefix: str) -> Services:
+    """Start a broker and a database with ``marsad up`` on free loopback ports.
+
+    Everything lives under ``state``; topics and the consumer group carry ``prefix``.
+    Stop them with ``shutdown_services``.
+    """
     if os.geteuid() == 0:  # the postgres user must be able to reach the data folder
         shutil.chown(state, "postgres")
     env = {
@@ -83,7 +96,7 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
         "MARSAD_DATABASE_URL": f"postgresql+psycopg://marsad@127.0.0.1:{free_port()}/marsad",
         "MARSAD_STATE_DIR": str(state),
         "MARSAD_CACHE_DIR": str(ROOT / ".cache"),
-        "MARSAD_TOPIC_PREFIX": "itest",
+        "MARSAD_TOPIC_PREFIX": prefix,
         "MARSAD_LOG_FORMAT": "json",
         "MARSAD_SINK_BATCH_SECONDS": "0.2",
         "PYTHONUNBUFFERED": "1",
@@ -92,8 +105,19 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
     started = time.monotonic()
     svc.marsad("up", timeout=900)
     print(f"services up in {time.monotonic() - started:.1f} s", file=sys.stderr)
+    return svc
+
+
+def shutdown_services(svc: Services) -> None:
+    """Stop the workers, the broker and the database of ``svc``."""
+    svc.stop_workers()
+    svc.marsad("down", check=False)
+
+
+@pytest.fixture(scope="session")
+def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
+    svc = launch_services(tmp_path_factory.mktemp("marsad-state"), "itest")
     try:
         yield svc
     finally:
-        svc.stop_workers()
-        svc.marsad("down", check=False)
+        shutdown_services(svc)
