@@ -45,6 +45,13 @@ def _non_negative_float(value: str) -> float:
     return number
 
 
+def _non_negative_int(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError("must be zero or more")
+    return number
+
+
 def _port(value: str) -> int:
     number = int(value)
     if not 0 < number < 65536:
@@ -122,6 +129,17 @@ SETTINGS: tuple[Setting, ...] = (
             "Articles larger than this go to the dead-letter topic.", _positive_int),
     Setting("MARSAD_EXTRACT_DUPLICATES", "false",
             "Also run the event coder on articles found to be duplicates.", _bool),
+    Setting("MARSAD_DEDUP_NEAR", "true",
+            "Find near-duplicate articles (MinHash-LSH) besides exact copies.", _bool),
+    Setting("MARSAD_DEDUP_WINDOW_DAYS", "30",
+            "Days (of arrival time) an article stays in the near-duplicate index.",
+            _positive_int),
+    Setting("MARSAD_EVENT_MERGE_KM", "25",
+            "Events of different articles this close (km) may be one incident.",
+            _non_negative_float),
+    Setting("MARSAD_EVENT_MERGE_DAYS", "1",
+            "Events of different articles this many days apart may be one incident.",
+            _non_negative_int),
     Setting("MARSAD_LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR.",
             _choice("DEBUG", "INFO", "WARNING", "ERROR")),
     Setting("MARSAD_LOG_FORMAT", "json", "json (structured) or console.",
@@ -129,7 +147,7 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Settings:
     """Validated settings; attribute names are the variable names without MARSAD_."""
 
@@ -154,6 +172,10 @@ class Settings:
     sink_batch_seconds: float
     max_article_bytes: int
     extract_duplicates: bool
+    dedup_near: bool
+    dedup_window_days: int
+    event_merge_km: float
+    event_merge_days: int
     log_level: str
     log_format: str
 
@@ -195,9 +217,26 @@ class Settings:
         """Full topic name for a logical topic name."""
         return f"{self.topic_prefix}.{name}"
 
+    def __repr__(self) -> str:
+        """Every setting, secrets masked: safe to log (a URL keeps all but its password)."""
+        shown = []
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if item.name == "database_url":
+                value = self.database_url_safe
+            elif item.name in _SECRET_ATTRS and value:
+                value = "***"
+            shown.append(f"{item.name}={value!r}")
+        return f"Settings({', '.join(shown)})"
+
+    __str__ = __repr__
+
 
 def _attr(env: str) -> str:
     return env.removeprefix("MARSAD_").lower()
+
+
+_SECRET_ATTRS = frozenset(_attr(item.env) for item in SETTINGS if item.secret)
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

@@ -4,28 +4,25 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import func, select
+from sqlalchemy import text
 
 from marsad.config import Settings
 from sinks.database import check, make_engine
-from sinks.tables import articles, event_sources, events
+
+_INCIDENTS = text("""
+    SELECT i.*, a.source_name
+    FROM incidents i LEFT JOIN articles a ON a.id = i.first_article_id
+    ORDER BY i.event_date DESC NULLS LAST, i.first_article_id, i.incident_id
+    LIMIT :limit""")
 
 
 def fetch_events(settings: Settings, limit: int) -> list[dict]:
-    """Stored events with their number of sources, newest event date first."""
+    """Stored incidents (events reconciled over their reports), newest event date first."""
     engine = make_engine(settings)
     check(engine, settings)
-    sources = (select(event_sources.c.event_id, func.count().label("sources"))
-               .group_by(event_sources.c.event_id).subquery())
-    query = (select(events, sources.c.sources, articles.c.source_name)
-             .join(sources, sources.c.event_id == events.c.id, isouter=True)
-             .join(articles, articles.c.id == events.c.article_id, isouter=True)
-             .order_by(events.c.event_date.desc().nulls_last(), events.c.article_id,
-                       events.c.evidence_start)
-             .limit(limit))
     try:
         with engine.connect() as conn:
-            return [dict(row._mapping) for row in conn.execute(query)]
+            return [dict(row._mapping) for row in conn.execute(_INCIDENTS, {"limit": limit})]
     finally:
         engine.dispose()
 
@@ -42,7 +39,9 @@ def print_events(settings: Settings, console: Console, limit: int = 200,
                  evidence: bool = False) -> None:
     """Print up to ``limit`` events."""
     rows = fetch_events(settings, limit)
-    table = Table(title=f"{len(rows)} stored event(s)", show_lines=evidence)
+    reports = sum(row["reports"] for row in rows)
+    table = Table(title=f"{len(rows)} stored event(s) from {reports} report(s)",
+                  show_lines=evidence)
     for column in ("Date (prec.)", "ACLED sub-event type", "CAMEO/PLOVER", "Actor 1 (inter)",
                    "Actor 2 (inter)", "Place (geo prec.)", "Fatal.", "Src", "Article"):
         table.add_column(column, overflow="fold")
@@ -53,7 +52,8 @@ def print_events(settings: Settings, console: Console, limit: int = 200,
                  _actor(row["actor1"], row["actor1_inter"]),
                  _actor(row["actor2"], row["actor2_inter"]), place,
                  "—" if row["fatalities"] is None else str(row["fatalities"]),
-                 str(row["sources"] or 0), (row["source_name"] or row["article_id"])[:24]]
+                 str(row["source_count"] or 0),
+                 (row["source_name"] or row["first_article_id"])[:24]]
         table.add_row(*cells)
         if evidence:
             table.add_row("", f"[dim]{row['evidence']}[/]", *[""] * 7)

@@ -71,6 +71,55 @@ class DedupedArticle(faust.Record, namespace="marsad.DedupedArticle.v1", seriali
     schema_version: int = SCHEMA_VERSION
 
 
+class NearProbe(faust.Record, namespace="marsad.NearProbe.v1", serializer="json"):
+    """A story's MinHash bands that live in one partition of ``articles.bands``.
+
+    Sent with an explicit partition (``processors.dedup.routing.band_partition``) so that
+    every story sharing a band meets in the same partition, whichever worker cleaned it.
+    """
+
+    article_id: str
+    order: str  # first-seen order key: "<clean message timestamp ms, zero-padded>:<article id>"
+    signature: str  # base64 MinHash signature (processors.dedup.minhash.encode)
+    markers: list[str]  # polarity markers (processors.dedup.contradiction)
+    bands: list[str]  # band keys routed to this partition
+    day: int  # arrival day (days since the epoch), for the retention window
+    schema_version: int = SCHEMA_VERSION
+
+
+class NearVerdict(faust.Record, namespace="marsad.NearVerdict.v1", serializer="json"):
+    """What one band partition found for a story (topic ``articles.near``, key = article_id).
+
+    ``matches`` holds [earlier article id, order, similarity] triples. ``late`` verdicts
+    come from a story that arrived later at the band partition but was seen first.
+    """
+
+    article_id: str
+    matches: list[list]
+    partition: int | None = None  # the band partition answering (None for late verdicts)
+    late: bool = False
+    schema_version: int = SCHEMA_VERSION
+
+
+class NearPending(faust.Record, namespace="marsad.NearPending.v1", serializer="json"):
+    """A story waiting for its band verdicts (topic ``articles.near``, key = article_id)."""
+
+    article: CleanArticle
+    order: str
+    expected: list[int]  # band partitions probed, i.e. the verdicts to wait for
+    schema_version: int = SCHEMA_VERSION
+
+
+class DuplicateLink(faust.Record, namespace="marsad.DuplicateLink.v1", serializer="json"):
+    """A late finding that an already stored story copies an earlier one (``articles.deduped``)."""
+
+    article_id: str
+    duplicate_of: str
+    similarity: float
+    method: str = "near"
+    schema_version: int = SCHEMA_VERSION
+
+
 class EventRecord(faust.Record, namespace="marsad.EventRecord.v1", serializer="json"):
     """One coded event (ACLED/CAMEO/PLOVER), as stored in the ``events`` table."""
 

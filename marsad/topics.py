@@ -30,8 +30,16 @@ TOPICS: tuple[TopicSpec, ...] = (
               "Boilerplate-free, normalised stories (a glued file gives several), keyed by "
               "the hash of their normalised text so exact copies meet in one partition.",
               {"retention.ms": str(30 * DAY_MS)}),
+    TopicSpec("articles.bands", "band key (explicit partition)", "NearProbe",
+              "MinHash bands of each new story, sent to the partition that owns the band so "
+              "near-copies meet whichever worker cleaned them.",
+              {"retention.ms": str(7 * DAY_MS)}),
+    TopicSpec("articles.near", "article id", "NearPending / NearVerdict",
+              "A story waiting for its near-duplicate verdict, and the verdicts of each band "
+              "partition.", {"retention.ms": str(7 * DAY_MS)}),
     TopicSpec("articles.deduped", "article id", "DedupedArticle",
-              "Every story once, with duplicate_of set for copies; read by the articles sink.",
+              "Every story once, with duplicate_of set for copies (and late DuplicateLink "
+              "corrections); read by the articles sink.",
               {"retention.ms": str(30 * DAY_MS)}),
     TopicSpec("articles.unique", "article id", "DedupedArticle",
               "First-seen stories only, read by the extract agent.",

@@ -1,7 +1,9 @@
 """Faust agents: thin shells that move messages between topics around the pure stages.
 
-raw ──clean──▶ articles.clean ──dedupe──▶ articles.deduped ──▶ (articles sink)
-                                    └───▶ articles.unique ──extract──▶ events ──▶ (events sink)
+raw ──clean──▶ articles.clean ──dedupe (exact)──▶ articles.deduped ──▶ (articles sink)
+                       │                     └────▶ articles.unique ──extract──▶ events ──▶ (sink)
+                       └─(new text)─▶ articles.bands ──near_bands──▶ articles.near ──near_decide──┘
+The near-duplicate search is spread over partitions: see processors.dedup.partitioned_index.
 Every failure goes to the dead-letter topic with its reason; no worker crashes on input.
 """
 
@@ -17,24 +19,46 @@ from typing import Any
 from faust.types import EventT
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from marsad.schemas import DeadLetter, InvalidMessage, parse_raw_article, utcnow_iso
+import processors.lag_monitor  # noqa: F401 - registers the consumer-lag timer
+from marsad.schemas import (
+    CleanArticle,
+    DeadLetter,
+    DedupedArticle,
+    DuplicateLink,
+    InvalidMessage,
+    NearPending,
+    NearProbe,
+    NearVerdict,
+    parse_raw_article,
+    utcnow_iso,
+)
 from processors import metrics, stages
 from processors.app import (
     WORKER_ID,
     app,
+    bands_topic,
     clean_topic,
     deadletter_topic,
     deduped_topic,
     events_topic,
     first_seen_by_hash,
+    near_buckets,
+    near_decided,
+    near_pending,
+    near_signatures,
+    near_topic,
     raw_topic,
     settings,
     unique_topic,
 )
+from processors.dedup import contradiction, minhash, near
+from processors.dedup import partitioned_index as index
 from sinks.postgres_sink import PostgresSink
 
 log = logging.getLogger("marsad.worker")
 sink = PostgresSink(settings)
+NEAR_PARAMS = minhash.DEFAULT
+NEAR_BUCKET_CAPACITY = 8  # earliest stories kept per band bucket
 
 
 async def send_dead_letter(stage: str, event: EventT, code: str, error: str,
@@ -83,9 +107,41 @@ async def clean(stream: Any) -> None:
         log.info("cleaned", extra={"article_id": article_id, "stories": len(stories)})
 
 
+async def emit_decision(decision: DedupedArticle) -> None:
+    """Send a story's dedup decision on: every story to the articles sink, originals (and
+    copies, if so configured) to the coder."""
+    story = decision.article
+    await deduped_topic.send(key=story.article_id, value=decision)
+    if decision.duplicate_of is None or settings.extract_duplicates:
+        await unique_topic.send(key=story.article_id, value=decision)
+    if decision.duplicate_of is not None:
+        metrics.DEDUP_HITS.labels(decision.method or "exact").inc()
+        log.info("duplicate", extra={"article_id": story.article_id, "method": decision.method,
+                                     "duplicate_of": decision.duplicate_of,
+                                     "similarity": decision.similarity})
+    metrics.MESSAGES_OUT.labels("dedupe").inc()
+
+
+async def start_near_search(story: CleanArticle, timestamp: float | None) -> None:
+    """Park the story at its home partition and probe every partition owning one of its
+    MinHash bands (see ``processors.dedup.partitioned_index``)."""
+    order = index.order_key(int((timestamp or time.time()) * 1000), story.article_id)
+    sig = minhash.signature(story.text, NEAR_PARAMS)
+    markers = contradiction.polarity_markers(story.text)
+    groups = index.group_by_partition(minhash.band_keys(sig, NEAR_PARAMS), settings.partitions)
+    await near_topic.send(key=story.article_id, value=NearPending(
+        article=story, order=order, expected=sorted(groups)))
+    encoded = minhash.encode(sig)
+    for partition, bands in groups.items():
+        await bands_topic.send(key=story.article_id, partition=partition, value=NearProbe(
+            article_id=story.article_id, order=order, signature=encoded, markers=markers,
+            bands=bands, day=index.order_day(order)))
+
+
 @app.agent(clean_topic)
 async def dedupe(stream: Any) -> None:
-    """Mark exact copies (same normalised text) of an earlier story."""
+    """Mark exact copies (same normalised text) of an earlier story; send the others to the
+    near-duplicate search (or straight on when it is switched off)."""
     async for event in stream.events():
         story = event.value
         metrics.MESSAGES_IN.labels("dedupe").inc()
@@ -93,21 +149,156 @@ async def dedupe(stream: Any) -> None:
         try:
             first = first_seen_by_hash.get(story.text_hash)
             decision = stages.dedup_exact(story, first)
+            if first is None:
+                first_seen_by_hash[story.text_hash] = story.article_id
+            if decision.duplicate_of is None and settings.dedup_near:
+                await start_near_search(story, event.message.timestamp)
+            else:
+                await emit_decision(decision)
         except Exception as exc:
             log.exception("dedupe failed", extra={"article_id": story.article_id})
             await send_dead_letter("dedupe", event, "exception", repr(exc), story.article_id)
             continue
-        if first is None:
-            first_seen_by_hash[story.text_hash] = story.article_id
-        await deduped_topic.send(key=story.article_id, value=decision)
-        if decision.duplicate_of is None or settings.extract_duplicates:
-            await unique_topic.send(key=story.article_id, value=decision)
-        else:
-            metrics.DEDUP_HITS.labels(decision.method or "exact").inc()
-            log.info("duplicate", extra={"article_id": story.article_id,
-                                         "duplicate_of": decision.duplicate_of})
-        metrics.MESSAGES_OUT.labels("dedupe").inc()
         metrics.STAGE_SECONDS.labels("dedupe").observe(time.perf_counter() - started)
+
+
+@app.agent(bands_topic)
+async def near_bands(stream: Any) -> None:
+    """Join each probe to its band buckets and compare it with the stories found there."""
+    async for event in stream.events():
+        probe = event.value
+        partition = event.message.partition
+        started = time.perf_counter()
+        try:
+            found = _probe_buckets(probe, partition)
+        except Exception as exc:
+            log.exception("near probe failed", extra={"article_id": probe.article_id})
+            await send_dead_letter("near_bands", event, "exception", repr(exc), probe.article_id)
+            continue
+        order = _stored_order(probe, partition)
+        earlier, later = index.split_matches(order, found)
+        await near_topic.send(key=probe.article_id, value=NearVerdict(
+            article_id=probe.article_id, partition=partition,
+            matches=[m.as_list() for m in earlier]))
+        for match in later:  # they arrived here first but were seen after this story
+            await near_topic.send(key=match.article_id, value=NearVerdict(
+                article_id=match.article_id, partition=None, late=True,
+                matches=[[probe.article_id, order, match.similarity]]))
+        metrics.STAGE_SECONDS.labels("near_bands").observe(time.perf_counter() - started)
+
+
+def _stored_order(probe: NearProbe, partition: int) -> str:
+    stored = near_signatures.get(f"{partition}:{probe.article_id}")
+    return stored[0] if stored else probe.order
+
+
+def _probe_buckets(probe: NearProbe, partition: int) -> list[index.Match]:
+    """Add the probe to its buckets and signatures; return the near-identical members."""
+    own_key = f"{partition}:{probe.article_id}"
+    stored = near_signatures.get(own_key)
+    order = stored[0] if stored else probe.order  # a replayed story keeps its first order
+    if stored is None:
+        near_signatures[own_key] = [order, probe.signature, probe.markers]
+    today = int(time.time() * 1000) // index.DAY_MS
+    members: set[str] = set()
+    for band in probe.bands:
+        bucket = near_buckets.get(band)
+        joined = index.join_bucket(bucket, order, NEAR_BUCKET_CAPACITY)
+        if joined != bucket:
+            near_buckets[band] = joined
+        members.update(bucket or ())
+    sig = minhash.decode(probe.signature)
+    found = []
+    for member in members:
+        other = index.order_article(member)
+        if other == probe.article_id or index.expired(member, today, settings.dedup_window_days):
+            continue
+        entry = near_signatures.get(f"{partition}:{other}")
+        if entry is None:
+            continue
+        similarity = near.near_match(sig, probe.markers, minhash.decode(entry[1]), entry[2],
+                                     NEAR_PARAMS)
+        if similarity is not None:
+            found.append(index.Match(other, entry[0], similarity))
+    return found
+
+
+@app.agent(near_topic)
+async def near_decide(stream: Any) -> None:
+    """Gather a story's band verdicts at its home partition and decide."""
+    async for event in stream.events():
+        item = event.value
+        article_id = getattr(item, "article_id", None) or getattr(
+            getattr(item, "article", None), "article_id", None)
+        try:
+            if isinstance(item, NearPending):
+                await _near_pending(item)
+            elif isinstance(item, NearVerdict) and item.late:
+                await _near_late(item)
+            elif isinstance(item, NearVerdict):
+                await _near_verdict(item)
+            else:
+                raise TypeError(f"unexpected record {type(item).__name__}")
+        except Exception as exc:
+            log.exception("near decision failed", extra={"article_id": article_id})
+            await send_dead_letter("near_decide", event, "exception", repr(exc), article_id)
+
+
+async def _near_pending(item: NearPending) -> None:
+    story = item.article
+    decided = near_decided.get(story.article_id)
+    if decided is not None:  # replayed after its decision: send the same decision again
+        await emit_decision(_decision(story, index.decided_match(decided)))
+        return
+    state = index.Pending.from_data(near_pending.get(story.article_id))
+    state.article, state.expected, state.order = story.to_representation(), item.expected, \
+        item.order
+    await _maybe_decide(story.article_id, state)
+
+
+def _decision(story: CleanArticle, best: index.Match | None) -> DedupedArticle:
+    if best is None:
+        return DedupedArticle(article=story)
+    return DedupedArticle(article=story, duplicate_of=best.article_id,
+                          similarity=round(best.similarity, 4), method="near")
+
+
+async def _near_verdict(item: NearVerdict) -> None:
+    if near_decided.get(item.article_id) is not None:
+        return  # a repeated verdict of a decided story
+    state = index.Pending.from_data(near_pending.get(item.article_id))
+    state.add_verdict(item.partition, map(index.Match.from_list, item.matches))
+    await _maybe_decide(item.article_id, state)
+
+
+async def _near_late(item: NearVerdict) -> None:
+    late = index.Match.from_list(item.matches[0])
+    decided = near_decided.get(item.article_id)
+    if decided is None:  # still waiting: it counts as one more match
+        state = index.Pending.from_data(near_pending.get(item.article_id))
+        state.add_verdict(None, [late])
+        near_pending[item.article_id] = state.to_data()
+        return
+    new = index.correction(decided, late)
+    if new is None:
+        return
+    near_decided[item.article_id] = index.decided_record(decided[0], new)
+    await deduped_topic.send(key=item.article_id, value=DuplicateLink(
+        article_id=item.article_id, duplicate_of=new.article_id,
+        similarity=round(new.similarity, 4)))
+    metrics.DEDUP_HITS.labels("near_late").inc()
+    log.info("late duplicate", extra={"article_id": item.article_id,
+                                      "duplicate_of": new.article_id})
+
+
+async def _maybe_decide(article_id: str, state: index.Pending) -> None:
+    if not state.complete():
+        near_pending[article_id] = state.to_data()
+        return
+    near_decided[article_id] = index.decided_record(state.order or "", state.best)
+    if near_pending.get(article_id) is not None:
+        del near_pending[article_id]
+    await emit_decision(_decision(CleanArticle.from_data(state.article), state.best))
 
 
 @app.agent(unique_topic)
@@ -165,6 +356,38 @@ async def store_events(stream: Any) -> None:
 async def store_rejected(stream: Any) -> None:
     """Rejected-messages sink."""
     await _store(stream, "rejected_messages", sink.write_rejected)
+
+
+@app.timer(interval=600.0)
+async def sweep_near_index() -> None:
+    """Drop near-duplicate index entries older than the retention window from memory.
+
+    Their changelog records age out under the changelog topics' own retention, so a
+    recovering worker gets them back at most briefly; lookups also skip expired entries.
+    """
+    today = int(time.time() * 1000) // index.DAY_MS
+    window = settings.dedup_window_days
+    dropped = 0
+    for table, order_of in ((near_signatures, lambda v: v[0]), (near_decided, lambda v: v[0]),
+                            (near_pending, lambda v: v.get("order"))):
+        for n, (key, value) in enumerate(list(table.data.items())):
+            order = order_of(value) if value else None
+            if order and index.expired(order, today, window):
+                table.data.pop(key, None)
+                dropped += 1
+            if n % 5000 == 4999:
+                await asyncio.sleep(0)  # let the stream run between chunks
+    for n, (key, members) in enumerate(list(near_buckets.data.items())):
+        kept = [m for m in members or () if not index.expired(m, today, window)]
+        if not kept:
+            near_buckets.data.pop(key, None)
+        elif len(kept) != len(members):
+            near_buckets.data[key] = kept
+        dropped += len(members or ()) - len(kept)
+        if n % 5000 == 4999:
+            await asyncio.sleep(0)
+    if dropped:
+        log.info("near index swept", extra={"dropped": dropped})
 
 
 @app.page("/metrics")

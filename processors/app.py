@@ -10,7 +10,7 @@ import faust
 
 from marsad.config import Settings, load_settings
 from marsad.logs import logging_config
-from marsad.schemas import CleanArticle, DeadLetter, DedupedArticle, EventBatch
+from marsad.schemas import CleanArticle, DeadLetter, DedupedArticle, EventBatch, NearProbe
 
 settings: Settings = load_settings()
 WORKER_ID = settings.worker_id or f"{socket.gethostname()}-{os.getpid()}"
@@ -45,6 +45,7 @@ app = faust.App(
     table_standby_replicas=0,
     web_enabled=True,
     web_host=settings.web_host,
+    web_bind=settings.web_host,  # Faust binds 0.0.0.0 unless told: loopback by default
     web_port=settings.web_port,
     web_in_thread=False,
     datadir=str(DATA_DIR),
@@ -57,7 +58,7 @@ raw_topic = app.topic(settings.topic("articles.raw"), key_type=bytes, value_type
 clean_topic = app.topic(settings.topic("articles.clean"), key_type=str,
                         value_type=CleanArticle, key_serializer="raw")
 deduped_topic = app.topic(settings.topic("articles.deduped"), key_type=str,
-                          value_type=DedupedArticle, key_serializer="raw")
+                          value_type=None, key_serializer="raw")  # DedupedArticle, DuplicateLink
 unique_topic = app.topic(settings.topic("articles.unique"), key_type=str,
                          value_type=DedupedArticle, key_serializer="raw")
 events_topic = app.topic(settings.topic("events"), key_type=str, value_type=EventBatch,
@@ -65,6 +66,29 @@ events_topic = app.topic(settings.topic("events"), key_type=str, value_type=Even
 deadletter_topic = app.topic(settings.topic("deadletter"), key_type=str, value_type=DeadLetter,
                              key_serializer="raw")
 
+bands_topic = app.topic(settings.topic("articles.bands"), key_type=str, value_type=NearProbe,
+                        key_serializer="raw")
+near_topic = app.topic(settings.topic("articles.near"), key_type=str, value_type=None,
+                       key_serializer="raw")  # NearPending and NearVerdict records
+
 # text hash -> id of the first story seen with that text; co-partitioned with clean_topic.
 first_seen_by_hash = app.Table("dedup-exact", default=None, key_type=str, value_type=str,
                                partitions=settings.partitions)
+
+# The near-duplicate index (see processors.dedup.partitioned_index). Entries older than the
+# retention window are swept from memory, and their changelog records age out with it.
+_WINDOW_MS = str((settings.dedup_window_days + 1) * 86_400_000)
+_EXPIRING = {"cleanup.policy": "compact,delete", "retention.ms": _WINDOW_MS}
+# band key -> order keys of the earliest stories having that band (in the band's partition)
+near_buckets = app.Table("near-buckets", default=None, key_type=str,
+                         partitions=settings.partitions, extra_topic_configs=_EXPIRING)
+# "<band partition>:<article id>" -> [order, signature, markers] of stories probing there
+near_signatures = app.Table("near-signatures", default=None, key_type=str,
+                            partitions=settings.partitions,
+                            extra_topic_configs=_EXPIRING)
+# article id -> Pending state while verdicts come in (co-partitioned with near_topic)
+near_pending = app.Table("near-pending", default=None, key_type=str,
+                         partitions=settings.partitions, extra_topic_configs=_EXPIRING)
+# article id -> [order, canonical id or "", canonical order or ""] once decided
+near_decided = app.Table("near-decided", default=None, key_type=str,
+                         partitions=settings.partitions, extra_topic_configs=_EXPIRING)

@@ -31,3 +31,26 @@ SINK_RETRIES = Counter("marsad_sink_retries_total", "Database writes retried aft
                        ["table"], registry=REGISTRY)
 DATABASE_UP = Gauge("marsad_database_up", "1 if the last database write succeeded.",
                     registry=REGISTRY)
+SINK_REJECTED = Counter("marsad_sink_rejected_rows_total",
+                        "Rows the database refused (bisected out and dead-lettered), by table "
+                        "and error code.", ["table", "code"], registry=REGISTRY)
+SINK_BISECT_WRITES = Counter("marsad_sink_bisect_writes_total",
+                             "Extra transactions spent isolating rejected rows, by table.",
+                             ["table"], registry=REGISTRY)
+
+# Consumer lag of the partitions this worker holds, sampled by ``processors.lag_monitor``.
+CONSUMER_LAG = Gauge("marsad_consumer_lag",
+                     "Messages not yet committed: highwater minus committed offset (or "
+                     "position), per assigned topic partition.", ["topic", "partition"],
+                     registry=REGISTRY)
+CONSUMER_HIGHWATER = Gauge("marsad_consumer_highwater",
+                           "End offset (highwater) of each assigned topic partition.",
+                           ["topic", "partition"], registry=REGISTRY)
+CONSUMER_COMMITTED = Gauge("marsad_consumer_committed_offset",
+                           "Offset this worker last committed (else its read position), per "
+                           "assigned topic partition.", ["topic", "partition"],
+                           registry=REGISTRY)
+ASSIGNED_PARTITIONS = Gauge("marsad_assigned_partitions",
+                            "Topic partitions assigned to this worker.", registry=REGISTRY)
+LAG_SAMPLED_AT = Gauge("marsad_lag_sampled_timestamp_seconds",
+                       "Unix time of the last successful lag sample.", registry=REGISTRY)

@@ -104,10 +104,16 @@ events = Table(
     Column("extractor_version", Text, nullable=False, comment="Version of the event coder."),
     Column("notes", Text, nullable=False, server_default="",
            comment="Coder notes (claims, resolved references)."),
+    Column("merged_into", Text, ForeignKey("events.id", ondelete="SET NULL"),
+           comment="Set when another article's event describes the same incident: the id "
+                   "of that first-stored event (see the incidents view). NULL for the "
+                   "incident's own row."),
     _created(), _updated(),
-    comment="Coded events, one row per real-world event.",
+    comment="Coded events, one row per event per coding article; rows with merged_into set "
+            "are further reports of an incident (the incidents view reconciles them).",
 )
 Index("events_article_id_idx", events.c.article_id)
+Index("events_merged_into_idx", events.c.merged_into)
 Index("events_event_date_idx", events.c.event_date)
 
 event_sources = Table(

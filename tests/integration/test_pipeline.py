@@ -53,7 +53,10 @@ def pipeline(services):
         json.dumps({"article_id": "x2", "text": "The weather was fine in London yesterday, "
                                                 "and nothing else happened at all today."}),
     ]
-    services.marsad("produce", "-", stdin=json.dumps(reprint) + "\n")
+    edited = {"text": edited_copy((SEEDS / NEAR_SOURCE).read_text(encoding="utf-8")),
+              "url": "https://other.example/libya/sirte-story", "outlet": "Other Wire",
+              "published_at": "2016-06-16"}
+    services.marsad("produce", "-", stdin=json.dumps(reprint) + "\n" + json.dumps(edited) + "\n")
     _send_raw(services, poison)
     try:
         services.wait_drained()
@@ -61,6 +64,15 @@ def pipeline(services):
         print(services.worker_log(worker))
         raise
     return worker
+
+
+NEAR_SOURCE = "003_7406feebf9d13ce2.txt"
+
+
+def edited_copy(text: str) -> str:
+    """Another outlet's edit of a story: a new headline, the last paragraph trimmed."""
+    paragraphs = [p for p in text.split("\n") if p.strip()]
+    return "\n".join(["عاجل: تفاصيل جديدة عن المواجهات في ليبيا", *paragraphs[:-1]])
 
 
 def _send_raw(services, payloads: list[str]) -> None:
@@ -91,8 +103,8 @@ def test_six_stories_from_five_files(services, pipeline):
 def test_resent_seed_is_marked_duplicate(services, pipeline):
     stored = _rows(services, articles, [articles.c.id])
     copies = [r for r in stored if r["duplicate_of"] is not None]
-    assert len(copies) == 1
-    (copy,) = copies
+    assert len(copies) == 2
+    (copy,) = [r for r in copies if r["dedup_method"] == "exact"]
     original = next(r for r in stored if r["source_name"] == "004_253fab160f49c0ae.txt")
     assert copy["duplicate_of"] == original["id"]
     assert copy["outlet"] == "Reprint Daily" and copy["similarity"] == 1.0
@@ -102,6 +114,34 @@ def test_resent_seed_is_marked_duplicate(services, pipeline):
     mentions = {r["event_id"] for r in links if r["article_id"] == copy["id"]}
     assert coded and mentions == coded  # the copy is a further source of every event
     assert all(r["relation"] == "duplicate" for r in links if r["article_id"] == copy["id"])
+
+
+def test_edited_copy_is_a_near_duplicate_and_adds_no_event(services, pipeline):
+    stored = _rows(services, articles, [articles.c.id])
+    (copy,) = [r for r in stored if r["dedup_method"] == "near"]
+    original = next(r for r in stored if r["source_name"] == NEAR_SOURCE)
+    assert copy["outlet"] == "Other Wire" and copy["duplicate_of"] == original["id"]
+    assert 0.7 <= copy["similarity"] < 1.0
+    coded = {r["article_id"] for r in _rows(services, events, [events.c.id])}
+    assert copy["id"] not in coded  # duplicates skip extraction
+    links = _rows(services, event_sources, [event_sources.c.event_id])
+    assert {r["event_id"] for r in links if r["article_id"] == copy["id"]} == \
+        {r["event_id"] for r in links if r["article_id"] == original["id"]}
+
+
+def test_incidents_view_gives_each_event_once_with_its_sources(services, pipeline):
+    engine = make_engine(services.settings)
+    try:
+        with engine.connect() as conn:
+            incidents = [dict(r._mapping) for r in conn.execute(text("SELECT * FROM incidents"))]
+            merged = conn.execute(text("SELECT count(*) FROM events "
+                                       "WHERE merged_into IS NOT NULL")).scalar_one()
+    finally:
+        engine.dispose()
+    stored = _rows(services, events, [events.c.id])
+    assert len(incidents) == len(stored) - merged
+    assert all(i["source_count"] >= 1 and i["reports"] >= 1 for i in incidents)
+    assert any(i["source_count"] >= 2 for i in incidents)  # the copies are further sources
 
 
 def test_seed_events_are_stored_with_their_fields(services, pipeline):
