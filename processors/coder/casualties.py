@@ -714,6 +714,13 @@ def find_casualties(tokens: Sequence[Token], sentence_text: str) -> list[Casualt
     return _Finder(tokens, sentence_text).run()
 
 
+def attribution_words() -> frozenset[str]:
+    """Normalised words that introduce a report or statement (قال، أعلن، كشف، تصريحات، بيان):
+    a date next to them is the date of the statement (``casualty_context.csv``)."""
+    roles = _lex().roles
+    return roles.get("attribution_verb", frozenset()) | roles.get("statement_noun", frozenset())
+
+
 def conservative_fatalities(casualties: Iterable[Casualty]) -> int | None:
     """ACLED's fatality figure for one event from all its reported ``casualties``.
 

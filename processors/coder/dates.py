@@ -909,3 +909,43 @@ def infer_anchor(text: str) -> date | None:
                     found.append(resolved.date)
                     break
     return max(found) if found else None
+
+
+def interval_before(tokens: Sequence[Token], index: int) -> tuple[int, int] | None:
+    """The offset of an event told as "بعد/قبل + N units + من + event" (بعد أسبوعين من سيطرة
+    القوات عليها): the event at token ``index`` is N units before (بعد) or after (قبل) the date
+    of the clause it depends on. Returns (signed days to add to that date, ACLED precision: an
+    exact number of days 1, weeks or a vague number of days 2, months 3), or None."""
+    lex = _lex()
+    k = index - 1
+    if k < 2 or tokens[k].norm != "من":
+        return None
+    k -= 1
+    unit = lex.units.get(tokens[k].norm)
+    if unit is None:
+        return None
+    unit_name, count = unit
+    start = k
+    if count is None:  # أيام / أسابيع / أشهر: a number may precede, else a few
+        q = None
+        for j in range(max(0, k - 3), k):
+            found = quantity_at(tokens, j)
+            if found is not None and found.tok_end == k:
+                q = found
+                break
+        if q is not None and not q.vague and q.value.is_integer():
+            count, start = int(q.value), q.tok_start
+    if start == 0:
+        return None
+    word = tokens[start - 1].norm
+    if word in lex.clitic_roles.get("interval_after", ()):
+        sign = -1
+    elif word in lex.clitic_roles.get("interval_before", ()):
+        sign = 1
+    else:
+        return None
+    days_per = {"day": 1, "week": 7, "month": 30}[unit_name]
+    exact = count is not None
+    n = count if count is not None else (3 if unit_name == "day" else 2)
+    precision = {"day": 1 if exact else 2, "week": 2}.get(unit_name, 3)
+    return sign * n * days_per, precision

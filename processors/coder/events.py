@@ -26,25 +26,38 @@ Rules worth knowing (the lexicons and their sources are the CSV files under ``da
   artillery are FIGHT; bombs, suicide attacks, assassinations, abductions, torture, massacres,
   attacks on civilians and attacks by unidentified or non-state gunmen on people are ASSAULT.
   Rockets/mortars fired by a non-state group or landing on civilians are ASSAULT.
-* Rival Libyan governments: the state (inter 1) is the internationally recognised government
-  at the event date (the HoR and its LNA from 2 March 2015 to 29 March 2016, the GNA from
-  30 March 2016 to 15 March 2021). Generic "Libyan/government forces" resolve to that state's
-  forces with a note; the other side is a non-state actor (inter 2). So Haftar's forces
-  retaking a town from the GNA in 2020 is "Non-state actor overtakes territory" and the GNA
-  retaking al-Watiya is "Government regains territory".
+* Rival Libyan governments: ACLED codes the armed forces of both rival governments as state
+  forces (inter 1) under faction names (GNA, LNA). Generic "Libyan/government forces" resolve to
+  the internationally recognised government's forces at the event date (the HoR and its LNA
+  from 2 March 2015 to 29 March 2016, the GNA from 30 March 2016 to 15 March 2021) with a note.
+  So Haftar's forces retaking a town from the GNA in 2020 and the GNA retaking al-Watiya are
+  both "Government regains territory".
 * Foreign state forces acting outside their country get inter code 8 (ACLED).
-* Event date: the sentence's own date nearest the trigger (a bare year never counts); else the
-  last date of the same paragraph (same narrative); else the date of the article's last event
-  of the same ACLED type; else the publication date at precision 2 (3 when the sentence says
-  "recent weeks/months"). A sentence anchored only to a past bare year ("في عام 2017"، "منذ
-  ... عام 2011") or dated more than a year before publication tells background: not coded.
+* Event date: the sentence's own date nearest the trigger (a bare year never counts; a date
+  of the statement that reports the event, كشف ... في تصريحات أمس عن انسحاب, never), shifted
+  by a stated interval (بعد أسبوعين من سيطرة: two weeks before, precision 2), precision 2
+  after منذ (an ongoing activity); else the last date of the same paragraph; else the date of
+  the article's last event of the same ACLED type; else the publication date at precision 2
+  (3 when the sentence says "recent weeks/months"), marked ``extra["date_basis"]``, and such
+  an undated report merges with a dated report of the same event. A sentence anchored only
+  to a past bare year ("في عام 2017"، "منذ ... عام 2011") or dated more than a year before
+  publication tells background: not coded. The pluperfect (وكانت القوات قد سيطرت) reports a
+  completed event of the story and gets a context bonus.
 * Place: the most specific place of the sentence, nearest the trigger (a town before a region
-  before a country; precision 2 after قرب/جنوب...), else the last place of the paragraph,
-  else the article's context country (precision 3); a sanction sits in the sanctioning
-  government's country.
+  before a country; precision 2 after قرب/بالقرب من/جنوب..., also across a head noun: قرب
+  العاصمة طرابلس), else the last place of the paragraph, else the place of the article's
+  previous event, else the article's context country (precision 3); a sanction sits in the
+  sanctioning government's country.
+* Several events in one sentence: two changes of control by different sides (استعادت X ...
+  بعد أسبوعين من سيطرة Y عليها) and a strike on coordinated targets of different armed
+  groups (استهدف القصف مقاتلين في X، وسجنا يحتمي فيه موالون لـ Y) are one event per dyad.
+  A definite "القصف" with no weapon named keeps the means told earlier (aircraft: air strike).
 * Merging: one event per (ACLED event type, actor pair, place, day) per article; the first
   evidence sentence and its offsets are kept; fatalities prefer an exact count over a vague
   one over the "several" default, and the lowest among equals (ACLED's conservative rule).
+  A toll claimed by a party to the fighting (أعلن تنظيم داعش ... تمكنوا من قتل) gives way to
+  any other figure, and two parties' conflicting claims give the lowest. A weak mention of a
+  coded event (same parties, place and day) adds its casualty figures, never an event.
 """
 
 from __future__ import annotations
@@ -60,14 +73,18 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 from processors.coder import lexicon as lx
-from processors.coder.casualties import conservative_fatalities, find_casualties
-from processors.coder.dates import DateMention, find_dates, publication_date
+from processors.coder.casualties import (
+    attribution_words,
+    conservative_fatalities,
+    find_casualties,
+)
+from processors.coder.dates import DateMention, find_dates, interval_before, publication_date
 from processors.coder.gazetteer import COUNTRIES_PATH, PlaceMatch, haversine_km, load_gazetteer
 from processors.coder.lexicon import ActorEntry, ActorMention, CueMatch, TriggerMatch
 from processors.coder.model import Actor, CodedEvent, Place
 from processors.coder.text import Token, split_sentences, tokenize
 
-CODER_VERSION = "marsad-coder 0.3.0"
+CODER_VERSION = "marsad-coder 0.4.0"
 
 # ---------------------------------------------------------------------------------------------
 # Families
@@ -576,14 +593,16 @@ def _candidates(
             by_group["PROTEST"].extend(by_group.pop(other, []))
         if "ARREST" in by_group and any(_is_type(a, "protesters") for a in actors):
             by_group["PROTEST"].extend(by_group.pop("ARREST"))
-    units: list[tuple[str, list[TriggerMatch]]] = []
+    units: list[tuple[str, list[TriggerMatch], list[TriggerMatch]]] = []
     for group, members in by_group.items():
         if group == VIOLENCE:
-            units.extend((group, cluster) for cluster in _violence_clusters(members, ctx))
+            units.extend((group, c, c) for c in _violence_clusters(members, ctx))
+        elif group == "TERRITORY":
+            units.extend((group, c, members) for c in _territory_changes(members, actors, ctx))
         else:
-            units.append((group, members))
+            units.append((group, members, members))
     out: list[Candidate] = []
-    for group, members in units:
+    for group, members, siblings in units:
         modal = {id(m): _modality(m, ctx) for m in members}
         first = min(members, key=lambda m: m.first)
         if modal[id(first)] in _FRAMES:
@@ -605,7 +624,7 @@ def _candidates(
             if {m.family for m in pool} <= {"CHANT"}:
                 modality = "reference"  # chanting alone describes a protest reported elsewhere
             primary = min(chosen, key=lambda m: (_RANK.get(m.family, 99), m.first))
-        a1, a2 = _roles(primary, pool, actors, ctx, group, members)
+        a1, a2 = _roles(primary, pool, actors, ctx, group, siblings)
         if primary.family == "EXECUTE" and not (a1 is not None and _armed(a1) and not _state(a1)):
             modality = "legal" if modality == "asserted" else modality  # judicial execution
         code, plovers, notes = _resolve_code(group, primary, pool, a1, a2, actors, ctx)
@@ -613,28 +632,24 @@ def _candidates(
             continue
         has_outcome = bool(outcomes) or any(m.family == "KILL" for m in pool)
         feats = (
-            _evidence(group, pool, a1, a2, has_outcome, actors, ctx)
+            _evidence(group, pool, a1, a2, has_outcome, actors, ctx,
+                      siblings if siblings is not members else None)
             if modality in _CODABLE or modality == "foiled" else ()
         )
         if modality == "foiled" and group == VIOLENCE:
             code, plovers, modality = "SD_DISRUPTED_WEAPONS", frozenset({"COERCE"}), "asserted"
             notes += ("attack foiled: coded as disrupted weapons use",)
-        out.append(
-            Candidate(
-                group,
-                primary,
-                tuple(pool),
-                code,
-                plovers,
-                a1,
-                a2,
-                modality,
-                _score(feats),
-                notes,
-                has_outcome,
-                feats,
-            )
+        cand = Candidate(
+            group, primary, tuple(pool), code, plovers, a1, a2, modality, _score(feats), notes,
+            has_outcome, feats,
         )
+        out.append(cand)
+        if group == VIOLENCE and a2 is not None:
+            for other in _further_targets(a1, a2, actors, ctx):
+                out.append(replace(
+                    cand, actor2=other,
+                    notes=(*notes, "a further target of the same strike: one event per dyad"),
+                ))
     asserted_groups = {
         c.group for c in out
         if c.modality == "asserted" and "definite" not in c.evidence and c.group != "CONSULT"
@@ -645,6 +660,36 @@ def _candidates(
             for c in out
         ]
     return out
+
+
+def _further_targets(
+    a1: ActorMention | None, a2: ActorMention, actors: list[ActorMention], ctx: _Ctx
+) -> list[ActorMention]:
+    """Other armed targets coordinated with ``a2`` (استهدف القصف مقاتلين في مجلس شورى درنة،
+    وسجنا كان يحتمي فيه موالون لداعش): each clause right after the target's one that opens
+    with و and has no event word of its own adds its armed actor as another target. ACLED
+    codes one event per actor pair, so each is an event of its own."""
+    found: list[ActorMention] = []
+    seen = {m.actor for m in (a1, a2) if m is not None and m.actor is not None}
+    clause = ctx.clause[a2.last]
+    tokens = ctx.tokens
+    while True:
+        clause += 1
+        members = [i for i, c in enumerate(ctx.clause) if c == clause]
+        if not members or not tokens[members[0]].norm.startswith("و"):
+            break
+        if any(i in ctx.event_tokens for i in members):
+            break
+        armed = [
+            a for a in actors
+            if ctx.clause[a.first] == clause and a.actor is not None and _armed(a)
+            and a.actor not in seen
+        ]
+        if not armed:
+            break
+        found.append(armed[0])
+        seen.add(armed[0].actor)
+    return found
 
 
 _KIND = {
@@ -676,6 +721,29 @@ def _violence_clusters(members: list[TriggerMatch], ctx: _Ctx) -> list[list[Trig
     return [c for _k, c in clusters]
 
 
+def _territory_changes(
+    members: list[TriggerMatch], actors: list[ActorMention], ctx: _Ctx
+) -> list[list[TriggerMatch]]:
+    """Split the territory triggers of a sentence into events by who takes the ground: "X
+    retook the town two weeks after Y had seized it" reports two changes of control (X's and
+    Y's). Triggers without an agent of their own stay with the previous one."""
+    if len(members) < 2:
+        return [members]
+    groups: list[tuple[ActorEntry | str | None, list[TriggerMatch]]] = []
+    for m in sorted(members, key=lambda m: m.first):
+        agent, _patient = _roles_for(m, actors, ctx)
+        key: ActorEntry | str | None = None
+        if isinstance(agent, ActorMention):
+            key = agent.actor if agent.actor is not None else agent.generic
+        if groups and (key is None or groups[-1][0] is None or groups[-1][0] == key):
+            if groups[-1][0] is None:
+                groups[-1] = (key, groups[-1][1])
+            groups[-1][1].append(m)
+        else:
+            groups.append((key, [m]))
+    return [g for _k, g in groups]
+
+
 def _is_type(a: ActorMention | None, actor_type: str) -> bool:
     return a is not None and a.actor_type == actor_type
 
@@ -698,6 +766,18 @@ def _state(a: ActorMention | None) -> bool:
     if a.actor is None:
         return a.generic in ("military", "military_air", "police")
     return a.actor.actor_type == "state_forces" and a.actor.inter_code == 1
+
+
+def _opposed(a: ActorMention, b: ActorMention) -> bool:
+    """Two armed actors on different sides: state vs non-state, or the forces of two rival
+    governments of one country (both state forces for ACLED)."""
+    if _state(a) != _state(b):
+        return True
+    x, y = a.actor, b.actor
+    return (
+        x is not None and y is not None and x.actor_id != y.actor_id
+        and x.state_from is not None and y.state_from is not None and x.country == y.country
+    )
 
 
 def _victim(a: ActorMention | None) -> bool:
@@ -785,7 +865,7 @@ def _roles(
         clause = ctx.clause[primary.head]
         patient = min(
             (a for a in actors
-             if a is not agent and _armed(a) and _state(a) != _state(agent)
+             if a is not agent and _armed(a) and _opposed(a, agent)
              and ctx.clause[a.first] == clause),
             key=lambda a: abs(a.first - primary.head),
             default=None,
@@ -1130,8 +1210,13 @@ def _evidence(
     outcome: bool,
     actors: list[ActorMention],
     ctx: _Ctx,
+    siblings: list[TriggerMatch] | None = None,
 ) -> tuple[str, ...]:
     """The evidence features of a candidate (see ``EVIDENCE_WEIGHTS``).
+
+    ``siblings`` are the triggers of the same group in the sentence when the group was split
+    into several events (a retake and the capture it reverses): they corroborate each other,
+    so the cause/outcome features count the families of all of them.
 
     Event reports in news combine a cause and an outcome, numbers, a time, a place and
     participants; references and general discussion use a lone definite noun (الاغتيالات)
@@ -1145,7 +1230,7 @@ def _evidence(
         feats.add("strong")
     elif "medium" in strengths:
         feats.add("medium")
-    families = {m.family for m in members}
+    families = {m.family for m in (siblings or members)}
     if len(families) >= 2:
         feats.add("family2")
     if len(families) >= 3:
@@ -1188,6 +1273,26 @@ _NEAR_CUES = frozenset(lx.normalize(w) for w in (
     "قرب", "بالقرب", "ضواحي", "محيط", "أطراف", "مشارف", "جنوب", "شمال", "شرق", "غرب",
     "جنوبي", "شمالي", "شرقي", "غربي", "غربي", "قبالة", "خارج",
 ))
+# Generic heads between a locative cue and the name: قرب العاصمة طرابلس، شرق مدينة إجدابيا.
+_PLACE_NOUNS = frozenset(lx.normalize(w) for w in (
+    "العاصمة", "عاصمة", "مدينة", "المدينة", "بلدة", "البلدة", "قرية", "القرية", "منطقة",
+    "المنطقة", "ضاحية", "من",
+))
+
+
+def _near(tokens: list[Token], start: int) -> bool:
+    """A "near/outside/north of" cue governs the place at token ``start`` (ACLED geo
+    precision 2: the event is coded to the town it is near), possibly across a generic head
+    noun (قرب العاصمة طرابلس، بالقرب من درنة، غربي مدينة إجدابيا)."""
+    for k in range(start - 1, max(-1, start - 4), -1):
+        tok = tokens[k]
+        if tok.norm in _NEAR_CUES or any(stem in _NEAR_CUES for stem in tok.stems):
+            return True
+        if tok.norm not in _PLACE_NOUNS and not any(st in _PLACE_NOUNS for st in tok.stems):
+            return False
+    return False
+
+
 _RECENT = frozenset(lx.normalize(w) for w in ("الأسابيع", "الأشهر", "الشهور", "الأيام"))
 _SPECIFIC_KINDS = {"village": 0, "hamlet": 0, "town": 0, "base": 0, "airport": 0, "port": 0,
                    "district": 0, "heights": 0, "wadi": 1, "city": 1, "capital": 1,
@@ -1209,6 +1314,8 @@ class _ArticleState:
     parties: list[ActorEntry] = field(default_factory=list)
     family_dates: dict[str, tuple[date, int]] = field(default_factory=dict)
     last_agent: dict[str, tuple[ActorMention, SentenceAnalysis]] = field(default_factory=dict)
+    last_code: dict[str, str] = field(default_factory=dict)  # kind (shelling...) -> event code
+    last_place: Place | None = None  # the place of the last event coded from its own sentence
 
 
 ARTICLE_THRESHOLD = 1.6
@@ -1218,7 +1325,27 @@ CONTEXT_WEIGHTS: dict[str, float] = {
     "context_place": 0.3,  # place of an earlier sentence of the same paragraph
     "salient": 0.4,  # the same event family is reported in two other sentences
     "subordinate": -0.6,  # mentioned in an "after/following" clause
+    "pluperfect": 0.3,  # كان/كانت ... قد + perfect: a completed earlier event of the story
 }
+_KANA = frozenset(lx.normalize(w) for w in (
+    "كان", "كانت", "كانوا", "وكان", "وكانت", "وكانوا", "فكان", "فكانت",
+))
+
+
+def _pluperfect(t: TriggerMatch, analysis: SentenceAnalysis) -> bool:
+    """The Arabic pluperfect (وكانت القوات الحكومية قد سيطرت على المطار): قد right before a
+    perfect verb, a form of كان earlier in its clause. News uses it to tell the completed
+    events that led to the current one; ACLED codes them like any other (when recent)."""
+    if t.aspect != "perfect" or t.first == 0:
+        return False
+    tokens = analysis.tokens
+    if tokens[t.first - 1].norm != _QAD:
+        return False
+    clause = _ctx_of(analysis).clause
+    return any(
+        tokens[k].norm in _KANA and clause[k] == clause[t.first]
+        for k in range(max(0, t.first - 8), t.first - 1)
+    )
 
 
 def code_article(
@@ -1274,6 +1401,14 @@ def code_article(
                 _merge_into(events, event)
             elif _form(cand.trigger, _ctx_of(analysis)) == "definite":
                 _add_details(events, cand, analysis, state)
+            elif cand.group == VIOLENCE and cand.outcome and cand.modality == "asserted" and (
+                events
+            ):
+                reference = _code_candidate(
+                    cand, analysis, state, article_id, mentions[cand.group], threshold=None
+                )
+                if reference is not None:
+                    _fold_reference(events, reference)
         _remember(analysis, state, events)
     for outcome in deferred:
         _attach_outcome(events, outcome)
@@ -1307,10 +1442,16 @@ def _remember(
     for event in events:
         if event.event_date is not None and event.time_precision is not None:
             state.family_dates[event.event_type] = (event.event_date, event.time_precision)
+        if event.extra.get("place_basis") == "sentence" and event.place is not None and (
+            event.place.geo_precision < 3
+        ):
+            state.last_place = event.place
     state.earlier.append(analysis)
     for cand in analysis.candidates:
         if cand.modality in _CODABLE and cand.actor1 is not None:
             state.last_agent[_kind_of(cand)] = (cand.actor1, analysis)
+        if cand.modality in _CODABLE:  # a bare "القصف" keeps the means told before it
+            state.last_code[_kind_of(cand)] = _earlier_means(cand, analysis, state) or cand.code
     state.unread.append(analysis)
 
 
@@ -1374,6 +1515,7 @@ def _code_candidate(
     state: _ArticleState,
     article_id: str | None,
     salience: int,
+    threshold: float | None = ARTICLE_THRESHOLD,
 ) -> CodedEvent | None:
     """The event of a candidate in its article context, or None when the evidence (sentence
     plus context) stays under ``ARTICLE_THRESHOLD`` or the sentence is background."""
@@ -1382,6 +1524,8 @@ def _code_candidate(
     context_feats: list[str] = []
     if cand.modality == "subordinate":
         context_feats.append("subordinate")
+    if _pluperfect(cand.trigger, analysis):
+        context_feats.append("pluperfect")
     family = lx.event_codes()[cand.code].acled_event_type
     event_date, precision, date_note, background = _event_date(cand, analysis, state, family)
     if background:
@@ -1415,11 +1559,17 @@ def _code_candidate(
     if salience >= 3:
         context_feats.append("salient")
     score = cand.score + sum(CONTEXT_WEIGHTS[f] for f in context_feats)
-    if score < ARTICLE_THRESHOLD:
+    if threshold is not None and score < threshold:
         return None
     code = _recode_with_context(cand, a1, a2)
+    means = _earlier_means(cand, analysis, state)
+    if means is not None and means != code:
+        code = means
+        notes.append(f"«{cand.trigger.surface}» refers to the air strikes told earlier")
     info = lx.event_codes()[code]
-    fatalities, injuries, arrests, basis = _casualties(cand, analysis)
+    fatalities, injuries, arrests, basis, claimant = _casualties(cand, analysis)
+    if claimant:
+        notes.append(f"fatalities as claimed by a party ({claimant})")
     if not info.in_acled:
         notes.append("outside ACLED scope: kept for CAMEO/PLOVER users")
     notes.append("evidence: " + ", ".join((*cand.evidence, *context_feats)))
@@ -1433,6 +1583,10 @@ def _code_candidate(
     }
     if basis:
         extra["fatalities_basis"] = basis
+    if claimant:
+        extra["fatalities_claimant"] = claimant
+    extra["date_basis"] = "publication" if date_note.startswith("publication date") else "text"
+    extra["place_basis"] = place_source or "none"
     if article_id:
         extra["article_id"] = article_id
     return CodedEvent(
@@ -1458,6 +1612,23 @@ def _code_candidate(
     )
 
 
+def _fold_reference(events: list[CodedEvent], reference: CodedEvent) -> None:
+    """A weakly reported mention (below the threshold) of an event already coded, with the
+    same two parties, a compatible place and the same day (أعلنت القوات الحكومية أنها اشتبكت
+    مع عناصر داعش ... تاركين جثث الدواعش): it adds its casualty figures, never an event."""
+    names = _names(reference)
+    if len(names) < 2:
+        return
+    for i, old in enumerate(events):
+        if _family_of(old) != _family_of(reference) or _names(old) != names:
+            continue
+        if old.event_date != reference.event_date or not _same_place(old.place, reference.place):
+            continue
+        merged = _merged(old, reference)
+        events[i] = replace(merged, place=old.place, confidence=old.confidence)
+        return
+
+
 def _add_details(
     events: list[CodedEvent], cand: Candidate, analysis: SentenceAnalysis, state: _ArticleState
 ) -> None:
@@ -1468,13 +1639,14 @@ def _add_details(
         old = events[i]
         if old.event_type != family:
             continue
-        fatalities, injuries, arrests, basis = _casualties(cand, analysis)
+        fatalities, injuries, arrests, basis, claimant = _casualties(cand, analysis)
         if fatalities is None and injuries is None:
             return
         note = f"details from the reference at {analysis.start}-{analysis.end}"
         update = replace(
             old, fatalities=fatalities, injuries=injuries, arrests=arrests,
-            extra={**old.extra, "fatalities_basis": basis or ""},
+            extra={**old.extra, "fatalities_basis": basis or "",
+                   "fatalities_claimant": claimant},
         )
         merged = _merged(old, update)
         events[i] = replace(merged, notes=f"{old.notes}; {note}")
@@ -1499,11 +1671,11 @@ def _attach_outcome(events: list[CodedEvent], outcome: CodedEvent) -> None:
             outcome.place.geo_precision < 3
         ):
             continue
-        fatalities, basis = _best_fatalities(event, outcome)
+        fatalities, extra = _best_fatalities(event, outcome)
         events[i] = replace(
             event, fatalities=fatalities,
             notes=f"{event.notes}; casualties also reported at {outcome.evidence_start}",
-            extra={**event.extra, "fatalities_basis": basis} if basis else event.extra,
+            extra={**event.extra, **extra},
         )
         return
     events.append(outcome)
@@ -1534,7 +1706,11 @@ def _event_date(
     publication, tells background, not an event. Dates after publication are ignored.
     """
     head = analysis.tokens[cand.trigger.head].start
-    dated = [d for d in analysis.dates or () if d.kind != "year" and d.date is not None]
+    dated = [
+        d for d in analysis.dates or ()
+        if d.kind != "year" and d.date is not None
+        and not _statement_date(d, cand.trigger, analysis)
+    ]
     years = [d for d in analysis.dates or () if d.kind == "year" and d.date is not None]
     published = state.published
     if dated:
@@ -1543,6 +1719,9 @@ def _event_date(
         found: tuple[date, int, str] | None = (
             best.date, best.precision or 1, f"date from the sentence ({best.surface})"
         )
+        if _since(best, analysis):
+            # منذ أول أمس: an activity going on since that day, not an event of that day
+            found = (best.date, max(2, found[1]), f"start of an ongoing activity ({best.surface})")
     elif years and published is not None and all(
         d.date is not None and d.date.year < published.year for d in years
     ):
@@ -1554,6 +1733,16 @@ def _event_date(
             found = (*earlier, "date of the paragraph's narrative")
         elif family in state.family_dates:
             found = (*state.family_dates[family], f"date of the article's last {family} event")
+    shift = interval_before(analysis.tokens, cand.trigger.first)
+    if shift is not None:
+        base = found or (published, 2, "publication date") if published is not None else found
+        if base is not None:
+            days, shift_precision = shift
+            found = (
+                base[0] + timedelta(days=days), max(base[1], shift_precision),
+                f"{abs(days)} days {'before' if days < 0 else 'after'} the clause's date "
+                f"({base[2]})",
+            )
     if found is not None and published is not None:
         when = found[0]
         if when > published + timedelta(days=1):
@@ -1567,6 +1756,35 @@ def _event_date(
     recent = any(t.norm in _RECENT for t in analysis.tokens)
     precision = 3 if recent else 2
     return published, precision, "publication date (no date in the text)", False
+
+
+def _since(d: DateMention, analysis: SentenceAnalysis) -> bool:
+    """The date follows منذ (since): it starts a period that runs to the report."""
+    tokens = analysis.tokens
+    k = bisect_left([t.start for t in tokens], d.start)
+    return 0 < k <= len(tokens) and tokens[k - 1].norm == _SINCE
+
+
+_STATEMENT_REACH = 8  # tokens between a statement word and its date (كشف X، Y، في تصريحات أمس)
+
+
+def _statement_date(d: DateMention, trigger: TriggerMatch, analysis: SentenceAnalysis) -> bool:
+    """The date belongs to the statement that reports the event, not to the event: it
+    follows a reporting word (كشف، قال، أعلن، تصريحات، بيان) of its own clause and comes
+    before the event word ("كشف المتحدث في تصريحات أمس السبت عن أسباب انسحاب داعش")."""
+    tokens = analysis.tokens
+    first = bisect_left([t.start for t in tokens], d.start)
+    if first >= len(tokens) or first >= trigger.first:
+        return False
+    clause = _ctx_of(analysis).clause
+    words = attribution_words()
+    for k in range(first - 1, max(-1, first - 1 - _STATEMENT_REACH), -1):
+        tok = tokens[k]
+        if clause[k] != clause[first]:
+            break
+        if tok.norm in words or any(st in words for st in tok.stems):
+            return True
+    return False
 
 
 # -- places ----------------------------------------------------------------------------------
@@ -1587,12 +1805,17 @@ def _event_place(
             ),
         )
         place = best.to_place()
-        if best.cue and best.cue in _NEAR_CUES and place.geo_precision == 1:
+        if place.geo_precision == 1 and (
+            (best.cue and best.cue in _NEAR_CUES) or _near(analysis.tokens, best.token_start)
+        ):
             place = replace(place, geo_precision=2)
         return place, f"place from the sentence ({best.surface})", "sentence"
     earlier = _paragraph_place(state)
     if earlier is not None:
         return earlier.to_place(), f"place from the paragraph ({earlier.surface})", "paragraph"
+    if state.last_place is not None:
+        place = state.last_place
+        return place, f"place of the article's previous event ({place.name})", "article"
     country = _country_place(state.context)
     if country is not None:
         return country, "place: the article's country (precision 3)", "country"
@@ -1685,12 +1908,19 @@ def _in_period(entry: ActorEntry, when: date) -> bool:
 
 
 def _inter_at(entry: ActorEntry, when: date | None) -> int:
-    """ACLED inter code, with the rival-government rule for actors with a state period."""
-    if entry.state_from is None or when is None:
+    """ACLED inter code of an actor at ``when``.
+
+    ACLED codes the armed forces of rival governments that each claim the state (the GNA's
+    and the LNA's in Libya) as state forces, inter 1, told apart by their faction names: the
+    state period of ``actors.csv`` (the years a government was the internationally
+    recognised one) only decides whom generic "government forces" mean (``_libya_state``).
+    A government body outside its recognised period keeps its CSV code unless that is 1:
+    a former recognised government is then a political authority (3)."""
+    if entry.state_from is None or when is None or entry.actor_type == "state_forces":
         return entry.inter_code
     if _in_period(entry, when):
         return 1
-    return 2 if entry.actor_type == "state_forces" else 3
+    return entry.inter_code if entry.inter_code != 1 else 3
 
 
 def _resolve_anaphor(
@@ -1808,6 +2038,25 @@ def _last_two_parties(
     return out[0], out[1]
 
 
+_BOMBARDMENT = frozenset({"REMOTE_SHELLING", "REMOTE_ROCKET_ATTACK"})
+_FROM_THE_AIR = frozenset({"REMOTE_AIR", "REMOTE_DRONE"})
+
+
+def _earlier_means(
+    cand: Candidate, analysis: SentenceAnalysis, state: _ArticleState
+) -> str | None:
+    """A definite bombardment noun (القصف) with no weapon named in its sentence refers to the
+    bombardment told earlier in the article: when that one was from the air (قصف الطائرات),
+    this is an air strike too, not artillery."""
+    if cand.code not in _BOMBARDMENT or cand.trigger.family not in ("SHELL", "ROCKET"):
+        return None
+    ctx = _ctx_of(analysis)
+    if "INSTR_ARTILLERY" in ctx.kinds or _form(cand.trigger, ctx) != "definite":
+        return None
+    earlier = state.last_code.get(_kind_of(cand))
+    return earlier if earlier in _FROM_THE_AIR else None
+
+
 def _recode_with_context(cand: Candidate, a1: Actor | None, a2: Actor | None) -> str:
     """Codes that depend on the resolved (dated) actors: who is the state."""
     if cand.group == "TERRITORY" and a1 is not None:
@@ -1820,12 +2069,30 @@ def _recode_with_context(cand: Candidate, a1: Actor | None, a2: Actor | None) ->
 
 def _casualties(
     cand: Candidate, analysis: SentenceAnalysis
-) -> tuple[int | None, int | None, int | None, str | None]:
-    """(fatalities, injuries, arrests, basis of the fatality figure: exact|vague|default)."""
+) -> tuple[int | None, int | None, int | None, str | None, str]:
+    """(fatalities, injuries, arrests, basis of the fatality figure: exact|vague|default,
+    the armed party claiming it or "").
+
+    A death toll that a party to the fighting claims (أعلن تنظيم داعش ... أن عناصره تمكنوا
+    من قتل ما يزيد عن سبعة) is used only when the sentence has no other figure; the event
+    keeps who claims it, so that a figure from another source wins when reports are merged
+    (ACLED: partisan claims are not used when a more neutral or conservative figure exists).
+    """
     if cand.group not in (VIOLENCE, "ABDUCT", "PHYSICAL", "PROTEST", "ARREST", "DISPERSE"):
-        return None, None, None, None
+        return None, None, None, None, ""
     found = find_casualties(analysis.tokens, analysis.text)
+    claimant = ""
+    parties = {c.claimant: _party(c.claimant, analysis) for c in found if c.claimant}
+    neutral = [c for c in found if c.kind != "killed" or not parties.get(c.claimant)]
+    if any(c.kind == "killed" for c in neutral):
+        found = neutral
+    else:
+        claimants = {parties[c.claimant] for c in found
+                     if c.kind == "killed" and c.claimant and parties.get(c.claimant)}
+        claimant = min(claimants) if claimants else ""
     fatalities = conservative_fatalities(found) if cand.group != "ARREST" else None
+    if fatalities is None:
+        claimant = ""
     killed = [c for c in found if c.kind == "killed"]
     basis = None
     if fatalities is not None:
@@ -1838,7 +2105,17 @@ def _casualties(
     injured = [c.count for c in found if c.kind == "injured" and c.count is not None]
     arrested = [c.count for c in found if c.kind == "arrested" and c.count is not None]
     return (fatalities, (min(injured) if injured else None),
-            (min(arrested) if arrested else None), basis)
+            (min(arrested) if arrested else None), basis, claimant)
+
+
+def _party(claimant: str | None, analysis: SentenceAnalysis) -> str:
+    """The armed party (an actor id or generic kind) that a claimant phrase names, or ""."""
+    if not claimant:
+        return ""
+    for a in analysis.actors:
+        if a.surface and (a.surface in claimant or claimant in a.surface) and _armed(a):
+            return a.actor.actor_id if a.actor is not None else (a.generic or "forces")
+    return ""
 
 
 def _confidence(
@@ -1894,25 +2171,50 @@ def _names(event: CodedEvent) -> set[str]:
 def _merge_into(events: list[CodedEvent], new: CodedEvent) -> None:
     """Add ``new`` or fold it into the event it repeats (same family, actors, place, day)."""
     for i, old in enumerate(events):
-        if _family_of(old) != _family_of(new) or old.event_date != new.event_date:
-            continue
-        if old.time_precision != new.time_precision:
-            continue  # a dated report and an undated one are not known to be the same
-        if not _same_place(old.place, new.place):
+        if _family_of(old) != _family_of(new):
             continue
         a, b = _names(old), _names(new)
         if not (a <= b or b <= a):
             continue
-        events[i] = _merged(old, new)
-        return
+        if old.event_date == new.event_date and old.time_precision == new.time_precision:
+            if _same_place(old.place, new.place):
+                events[i] = _merged(old, new)
+                return
+            continue
+        undated = [e for e in (old, new) if e.extra.get("date_basis") == "publication"]
+        if len(undated) == 1 and _same_named_place(old, new):
+            # The same event told twice, once with its date and once without (the date
+            # then fell back on publication): the text's date pins it.
+            dated = new if undated[0] is old else old
+            merged = _merged(old, new)
+            place = merged.place
+            if dated.place is not None and place is not None and (
+                dated.place.geo_precision <= place.geo_precision
+            ):
+                place = dated.place  # the report that pins the date is the detailed one
+            events[i] = replace(
+                merged, event_date=dated.event_date, time_precision=dated.time_precision,
+                place=place, extra={**merged.extra, "date_basis": "text"},
+            )
+            return
     events.append(new)
+
+
+def _same_named_place(a: CodedEvent, b: CodedEvent) -> bool:
+    """Both places named in the evidence sentences (not context) and the same place."""
+    if a.extra.get("place_basis") != "sentence" or b.extra.get("place_basis") != "sentence":
+        return False
+    pa, pb = a.place, b.place
+    if pa is None or pb is None or pa.geo_precision == 3 or pb.geo_precision == 3:
+        return False
+    return _same_place(pa, pb)
 
 
 def _merged(old: CodedEvent, new: CodedEvent) -> CodedEvent:
     a1, a2 = old.actor1, old.actor2
     if len(_names(new)) > len(_names(old)):
         a1, a2 = new.actor1, new.actor2
-    fatalities, basis = _best_fatalities(old, new)
+    fatalities, fatality_extra = _best_fatalities(old, new)
     injuries = [c for c in (old.injuries, new.injuries) if c is not None]
     arrests = [c for c in (old.arrests, new.arrests) if c is not None]
     place = old.place
@@ -1931,23 +2233,33 @@ def _merged(old: CodedEvent, new: CodedEvent) -> CodedEvent:
         arrests=min(arrests) if arrests else None,
         confidence=max(old.confidence, new.confidence),
         notes=f"{old.notes}; {note}" if old.notes else note,
-        extra={**old.extra, "fatalities_basis": basis} if basis else old.extra,
+        extra={**old.extra, **fatality_extra},
     )
 
 
 _BASIS_RANK = {"exact": 0, "vague": 1, "default": 2, "": 3}
 
 
-def _best_fatalities(old: CodedEvent, new: CodedEvent) -> tuple[int | None, str]:
-    """The fatality figure of two reports of one event: an exact count beats a vague one,
-    which beats the "several" default; among equals the lowest (ACLED's conservative rule)."""
-    reports = [
-        (_BASIS_RANK.get(e.extra.get("fatalities_basis", ""), 3), e.fatalities,
-         e.extra.get("fatalities_basis", ""))
-        for e in (old, new) if e.fatalities is not None
-    ]
+def _best_fatalities(old: CodedEvent, new: CodedEvent) -> tuple[int | None, dict[str, str]]:
+    """The fatality figure of two reports of one event, and its ``extra`` keys.
+
+    A figure claimed by a party to the fighting gives way to any figure not claimed by a
+    party; two claims by different parties (each side's account) are conflicting reports,
+    so the lowest wins (ACLED's conservative rule). Otherwise an exact count beats a vague
+    one, which beats the "several" default, and among equals the lowest wins."""
+    reports = [e for e in (old, new) if e.fatalities is not None]
     if not reports:
-        return None, ""
-    rank, count, basis = min(reports)
-    del rank
-    return count, basis
+        return None, {}
+    neutral = [e for e in reports if not e.extra.get("fatalities_claimant")]
+    pool = neutral or reports
+    claimants = {e.extra.get("fatalities_claimant", "") for e in pool}
+    if len(claimants) > 1:
+        best = min(pool, key=lambda e: e.fatalities or 0)
+    else:
+        best = min(pool, key=lambda e: (
+            _BASIS_RANK.get(e.extra.get("fatalities_basis", ""), 3), e.fatalities or 0))
+    extra = {
+        "fatalities_basis": best.extra.get("fatalities_basis", ""),
+        "fatalities_claimant": best.extra.get("fatalities_claimant", ""),
+    }
+    return best.fatalities, {k: v for k, v in extra.items() if v}

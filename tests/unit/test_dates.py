@@ -11,6 +11,7 @@ from processors.coder.dates import (
     DateMention,
     find_dates,
     hijri_to_gregorian,
+    interval_before,
     publication_date,
 )
 from processors.coder.numbers import DATA_DIR, read_data_table
@@ -341,3 +342,25 @@ def test_infer_anchor_uses_weekday_to_pick_the_year():
     assert infer_anchor(text) == date(2016, 6, 15)  # 15 June was a Wednesday in 2016
     assert infer_anchor(text.replace("الأربعاء", "الخميس")) == date(2017, 6, 15)
     assert infer_anchor("هاجم مسلحون بلدة في 15 حزيران الماضي.") is None  # no year, no guess
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("بعد أسبوعين من سيطرة القوات عليها", (-14, 2)),
+        ("وذلك بعد يوم من إقرار المجلس", (-1, 1)),
+        ("عقب ثلاثة أيام من اختطافه", (-3, 1)),
+        ("قبل يومين من الهجوم", (2, 1)),
+        ("بعد أشهر من سيطرة التنظيم", (-60, 3)),
+    ],
+)
+def test_interval_before_an_event(sentence: str, expected: tuple[int, int]) -> None:
+    """"بعد N units من + event": the event is N units before the clause's date."""
+    tokens = tokenize(sentence)
+    trigger = next(i for i, t in enumerate(tokens) if i > 0 and tokens[i - 1].norm == "من")
+    assert interval_before(tokens, trigger) == expected
+
+
+def test_interval_needs_its_pattern() -> None:
+    tokens = tokenize("قتل ثلاثة من الجنود")
+    assert interval_before(tokens, 3) is None
