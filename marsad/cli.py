@@ -267,6 +267,13 @@ def cmd_eval_gsr(s: Settings | None, args: argparse.Namespace) -> int:
     return gsr_eval.main(args.rest)
 
 
+def cmd_eval_dedup(s: Settings | None, args: argparse.Namespace) -> int:
+    """Pairwise precision/recall of near-duplicate detection against labelled pairs."""
+    from marsad import dedup_eval
+
+    return dedup_eval.main(args.rest)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="marsad", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -299,7 +306,8 @@ def build_parser() -> argparse.ArgumentParser:
     config = sub.add_parser("config", help=cmd_config.__doc__)
     config.add_argument("--markdown", action="store_true")
     config.set_defaults(func=cmd_config, no_settings=True)
-    for name, func in (("eval", cmd_eval), ("eval-gsr", cmd_eval_gsr)):
+    for name, func in (("eval", cmd_eval), ("eval-gsr", cmd_eval_gsr),
+                       ("eval-dedup", cmd_eval_dedup)):
         sub_parser = sub.add_parser(name, help=func.__doc__, add_help=False)
         sub_parser.add_argument("rest", nargs=argparse.REMAINDER)
         sub_parser.set_defaults(func=func, no_settings=True)

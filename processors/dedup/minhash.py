@@ -55,10 +55,10 @@ class MinHashParams:
     (share of equal signature positions) for two articles to count as near-duplicates."""
 
     num_perm: int = 128
-    bands: int = 32
-    shingle_size: int = 3  # word shingles (measured against character shingles: see README)
+    bands: int = 64
+    shingle_size: int = 3  # word shingles (measured: tests/dedup/README.md)
     seed: int = 1
-    threshold: float = 0.7
+    threshold: float = 0.45
 
     def __post_init__(self) -> None:
         if self.num_perm <= 0 or self.bands <= 0 or self.num_perm % self.bands:
