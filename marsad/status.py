@@ -25,11 +25,17 @@ PROBE_TIMEOUT_SECONDS = 1.0
 def listening_ports(pid: int) -> list[int]:
     """TCP ports ``pid`` listens on (Linux ``/proc``; empty where unreadable)."""
     try:
-        inodes = {os.readlink(f"/proc/{pid}/fd/{fd}")[8:-1]
-                  for fd in os.listdir(f"/proc/{pid}/fd")
-                  if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:[")}
+        fds = os.listdir(f"/proc/{pid}/fd")
     except OSError:
         return []
+    inodes: set[str] = set()
+    for fd in fds:
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:  # closed meanwhile
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
     ports: set[int] = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
@@ -120,10 +126,10 @@ def _topics(s: Settings) -> Table:
         if p.lag:
             by_partition.setdefault(p.topic, []).append(f"p{p.partition}:{p.lag}")
     for name, partitions, total in kafka_admin.topic_descriptions(s):
-        committed, lag = lags.get(name, (None, None))  # type: ignore[assignment]
+        group = lags.get(name)  # None: the group does not read this topic
         table.add_row(name, str(partitions), str(total),
-                      "-" if committed is None else str(committed),
-                      "-" if lag is None else str(lag),
+                      "-" if group is None else str(group[0]),
+                      "-" if group is None else str(group[1]),
                       " ".join(by_partition.get(name, [])) or "-")
     return table
 

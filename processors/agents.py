@@ -44,6 +44,7 @@ from processors.app import (
     first_seen_by_hash,
     near_buckets,
     near_decided,
+    near_parked,
     near_pending,
     near_signatures,
     near_topic,
@@ -61,11 +62,18 @@ NEAR_PARAMS = minhash.DEFAULT
 NEAR_BUCKET_CAPACITY = 8  # earliest stories kept per band bucket
 
 
+DEAD_LETTER_PAYLOAD_LIMIT = 512 * 1024  # bytes of the original kept in a dead letter
+
+
 async def send_dead_letter(stage: str, event: EventT, code: str, error: str,
                            article_id: str | None = None) -> None:
     """Publish the failed message with its reason and source position."""
     message = event.message
     payload = message.value if isinstance(message.value, bytes) else b""
+    if len(payload) > DEAD_LETTER_PAYLOAD_LIMIT:  # base64 of more would pass Kafka's 1 MiB
+        error = f"{error[:1800]} (payload cut to {DEAD_LETTER_PAYLOAD_LIMIT} of {len(payload)} " \
+                "bytes; the whole message stays at its source offset)"
+        payload = payload[:DEAD_LETTER_PAYLOAD_LIMIT]
     key = message.key if isinstance(message.key, bytes) else None
     letter = DeadLetter(
         stage=stage, error_code=code, error=error[:2000], source_topic=message.topic,
@@ -107,13 +115,16 @@ async def clean(stream: Any) -> None:
         log.info("cleaned", extra={"article_id": article_id, "stories": len(stories)})
 
 
-async def emit_decision(decision: DedupedArticle) -> None:
+async def emit_decision(decision: DedupedArticle, confirm: bool = False) -> None:
     """Send a story's dedup decision on: every story to the articles sink, originals (and
-    copies, if so configured) to the coder."""
+    copies, if so configured) to the coder. With ``confirm``, return only once the broker
+    has acknowledged the messages (so state written afterwards never runs ahead of them)."""
     story = decision.article
-    await deduped_topic.send(key=story.article_id, value=decision)
+    sent = [await deduped_topic.send(key=story.article_id, value=decision)]
     if decision.duplicate_of is None or settings.extract_duplicates:
-        await unique_topic.send(key=story.article_id, value=decision)
+        sent.append(await unique_topic.send(key=story.article_id, value=decision))
+    if confirm:
+        await asyncio.gather(*sent)
     if decision.duplicate_of is not None:
         metrics.DEDUP_HITS.labels(decision.method or "exact").inc()
         log.info("duplicate", extra={"article_id": story.article_id, "method": decision.method,
@@ -250,9 +261,9 @@ async def _near_pending(item: NearPending) -> None:
     if decided is not None:  # replayed after its decision: send the same decision again
         await emit_decision(_decision(story, index.decided_match(decided)))
         return
+    near_parked[story.article_id] = story.to_representation()
     state = index.Pending.from_data(near_pending.get(story.article_id))
-    state.article, state.expected, state.order = story.to_representation(), item.expected, \
-        item.order
+    state.arrived, state.expected, state.order = True, item.expected, item.order
     await _maybe_decide(story.article_id, state)
 
 
@@ -265,7 +276,7 @@ def _decision(story: CleanArticle, best: index.Match | None) -> DedupedArticle:
 
 async def _near_verdict(item: NearVerdict) -> None:
     if near_decided.get(item.article_id) is not None:
-        return  # a repeated verdict of a decided story
+        return  # a repeated verdict: the decision was acknowledged before it was stored
     state = index.Pending.from_data(near_pending.get(item.article_id))
     state.add_verdict(item.partition, map(index.Match.from_list, item.matches))
     await _maybe_decide(item.article_id, state)
@@ -282,10 +293,10 @@ async def _near_late(item: NearVerdict) -> None:
     new = index.correction(decided, late)
     if new is None:
         return
-    near_decided[item.article_id] = index.decided_record(decided[0], new)
-    await deduped_topic.send(key=item.article_id, value=DuplicateLink(
+    await (await deduped_topic.send(key=item.article_id, value=DuplicateLink(
         article_id=item.article_id, duplicate_of=new.article_id,
-        similarity=round(new.similarity, 4)))
+        similarity=round(new.similarity, 4))))  # acknowledged before the state changes
+    near_decided[item.article_id] = index.decided_record(decided[0], new)
     metrics.DEDUP_HITS.labels("near_late").inc()
     log.info("late duplicate", extra={"article_id": item.article_id,
                                       "duplicate_of": new.article_id})
@@ -295,10 +306,14 @@ async def _maybe_decide(article_id: str, state: index.Pending) -> None:
     if not state.complete():
         near_pending[article_id] = state.to_data()
         return
+    # The decision is sent and acknowledged before it is stored: a worker dying in between
+    # sees the verdict again and sends the same decision again (the sinks are idempotent).
+    story = CleanArticle.from_data(near_parked[article_id])
+    await emit_decision(_decision(story, state.best), confirm=True)
     near_decided[article_id] = index.decided_record(state.order or "", state.best)
-    if near_pending.get(article_id) is not None:
-        del near_pending[article_id]
-    await emit_decision(_decision(CleanArticle.from_data(state.article), state.best))
+    for table in (near_pending, near_parked):
+        if table.get(article_id) is not None:
+            del table[article_id]
 
 
 @app.agent(unique_topic)
@@ -328,13 +343,28 @@ async def _store(stream: Any, table: str, write: Callable[[Sequence[Any]], int])
 
     Each message of a batch is held (an extra reference) until its transaction commits, so
     a batch interrupted by a stop or a database outage is consumed again, never skipped.
+    Rows the database refuses (bad data, isolated by bisection) go to the dead-letter topic
+    with stage ``sink_<table>`` before their offsets are released; every other row is stored.
+    Refused dead letters themselves are only logged (they stay in the dead-letter topic).
     """
     async for events in stream.take_events(settings.sink_batch_size,
                                            within=settings.sink_batch_seconds):
         for event in events:
             event.message.incref()
         values = [event.value for event in events]
-        await sink.write_with_retry(table, write, values)
+        outcome = await sink.write_batch(table, write, values)
+        for bad in outcome.rejected:
+            value = values[bad.index]
+            article_id = getattr(value, "article_id", None) or \
+                getattr(getattr(value, "article", None), "article_id", None)
+            if table == "rejected_messages":  # never loop a dead letter back into its topic
+                metrics.ERRORS.labels(f"sink_{table}", bad.code).inc()
+                log.error("dead letter refused by the database", extra={
+                    "code": bad.code, "error": bad.error, "article_id": article_id,
+                    "offset": events[bad.index].message.offset})
+                continue
+            await send_dead_letter(f"sink_{table}", events[bad.index], bad.code, bad.error,
+                                   article_id)
         for event in events:
             event.message.decref()
         metrics.MESSAGES_IN.labels(f"sink_{table}").inc(len(values))
@@ -358,6 +388,18 @@ async def store_rejected(stream: Any) -> None:
     await _store(stream, "rejected_messages", sink.write_rejected)
 
 
+async def _sweep(table: Any, is_expired: Callable[[str, Any], bool]) -> int:
+    """Pop the entries ``is_expired(key, value)`` selects from a table's local store only."""
+    dropped = 0
+    for n, (key, value) in enumerate(list(table.data.items())):
+        if is_expired(key, value):
+            table.data.pop(key, None)
+            dropped += 1
+        if n % 5000 == 4999:
+            await asyncio.sleep(0)  # let the streams run between chunks
+    return dropped
+
+
 @app.timer(interval=600.0)
 async def sweep_near_index() -> None:
     """Drop near-duplicate index entries older than the retention window from memory.
@@ -367,18 +409,16 @@ async def sweep_near_index() -> None:
     """
     today = int(time.time() * 1000) // index.DAY_MS
     window = settings.dedup_window_days
-    dropped = 0
-    for table, order_of in ((near_signatures, lambda v: v[0]), (near_decided, lambda v: v[0]),
-                            (near_pending, lambda v: v.get("order"))):
-        for n, (key, value) in enumerate(list(table.data.items())):
-            order = order_of(value) if value else None
-            if order and index.expired(order, today, window):
-                table.data.pop(key, None)
-                dropped += 1
-            if n % 5000 == 4999:
-                await asyncio.sleep(0)  # let the stream run between chunks
+
+    def old(order: str | None) -> bool:
+        return bool(order) and index.expired(order, today, window)  # type: ignore[arg-type]
+
+    dropped = await _sweep(near_pending, lambda k, v: old((v or {}).get("order")))
+    dropped += await _sweep(near_parked, lambda k, v: k not in near_pending.data)
+    dropped += await _sweep(near_signatures, lambda k, v: bool(v) and old(v[0]))
+    dropped += await _sweep(near_decided, lambda k, v: bool(v) and old(v[0]))
     for n, (key, members) in enumerate(list(near_buckets.data.items())):
-        kept = [m for m in members or () if not index.expired(m, today, window)]
+        kept = [m for m in members or () if not old(m)]
         if not kept:
             near_buckets.data.pop(key, None)
         elif len(kept) != len(members):
@@ -393,7 +433,9 @@ async def sweep_near_index() -> None:
 @app.page("/metrics")
 async def metrics_page(web: Any, request: Any) -> Any:
     """Prometheus metrics."""
-    return web.bytes(generate_latest(metrics.REGISTRY), content_type=CONTENT_TYPE_LATEST)
+    # aiohttp refuses a charset inside content_type: pass the full header instead
+    return web.bytes(generate_latest(metrics.REGISTRY),
+                     headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
 @app.page("/health")

@@ -89,6 +89,9 @@ near_signatures = app.Table("near-signatures", default=None, key_type=str,
 # article id -> Pending state while verdicts come in (co-partitioned with near_topic)
 near_pending = app.Table("near-pending", default=None, key_type=str,
                          partitions=settings.partitions, extra_topic_configs=_EXPIRING)
-# article id -> [order, canonical id or "", canonical order or ""] once decided
+# article id -> the waiting story's CleanArticle representation (written once)
+near_parked = app.Table("near-parked", default=None, key_type=str,
+                        partitions=settings.partitions, extra_topic_configs=_EXPIRING)
+# article id -> [order, canonical id, canonical order, similarity] once decided
 near_decided = app.Table("near-decided", default=None, key_type=str,
                          partitions=settings.partitions, extra_topic_configs=_EXPIRING)

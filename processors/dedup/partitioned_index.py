@@ -107,13 +107,17 @@ def first_seen(matches: Iterable[Match]) -> Match | None:
 
 @dataclass
 class Pending:
-    """A story waiting at its home partition for the verdict of every probed partition."""
+    """A story waiting at its home partition for the verdict of every probed partition.
+
+    Small on purpose: it is rewritten (and its changelog record sent) at every verdict, while
+    the story's text is parked once in a table of its own.
+    """
 
     expected: list[int] | None = None  # probed band partitions, known once the story arrives
     answered: set[int] = field(default_factory=set)
     best: Match | None = None
     order: str | None = None
-    article: dict | None = None  # CleanArticle representation
+    arrived: bool = False  # the story itself has arrived (and is parked beside the state)
 
     def add_verdict(self, partition: int | None, matches: Iterable[Match]) -> None:
         """Record one partition's verdict (repeats of the same partition are harmless)."""
@@ -123,13 +127,13 @@ class Pending:
 
     def complete(self) -> bool:
         """Whether the story and every verdict it waits for have arrived."""
-        return (self.article is not None and self.expected is not None
+        return (self.arrived and self.expected is not None
                 and self.answered.issuperset(self.expected))
 
     def to_data(self) -> dict:
         return {"expected": self.expected, "answered": sorted(self.answered),
                 "best": self.best.as_list() if self.best else None, "order": self.order,
-                "article": self.article}
+                "arrived": self.arrived}
 
     @classmethod
     def from_data(cls, data: dict | None) -> Pending:
@@ -138,7 +142,7 @@ class Pending:
         best = data.get("best")
         return cls(expected=data.get("expected"), answered=set(data.get("answered") or ()),
                    best=Match.from_list(best) if best else None, order=data.get("order"),
-                   article=data.get("article"))
+                   arrived=bool(data.get("arrived")))
 
 
 def decided_record(order: str, best: Match | None) -> list:
@@ -156,10 +160,11 @@ def decided_match(record: list) -> Match | None:
 
 
 def correction(record: list | None, late: Match) -> Match | None:
-    """A late match for a decided story: the new canonical if it is earlier, else None."""
+    """A late match for a decided story: the new canonical if it is earlier (or the same one
+    again, so a correction lost with a crashed worker is sent again), else None."""
     if not record:
         return None
     current = decided_match(record)
-    if current is None or late.order < current.order:
+    if current is None or late.order <= current.order:
         return late
     return None

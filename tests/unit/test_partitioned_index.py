@@ -64,7 +64,7 @@ def test_pending_waits_for_the_story_and_every_partition() -> None:
     state = Pending()
     state.add_verdict(2, [])
     assert not state.complete()
-    state.expected, state.article, state.order = [0, 2, 3], {"article_id": "x"}, "o"
+    state.expected, state.arrived, state.order = [0, 2, 3], True, "o"
     state.add_verdict(3, [Match("b", "0002:b", 0.8)])
     state.add_verdict(3, [])  # a redelivered verdict does not count twice
     assert not state.complete()
@@ -83,6 +83,8 @@ def test_late_match_corrects_an_original_or_a_later_canonical_only() -> None:
     assert index.correction(original, later) == later
     assert index.correction(copy_of_b, earlier) == earlier
     assert index.correction(copy_of_b, later) is None
+    again = Match("b", "0003:b", 0.9)  # the same finding redelivered: sent again
+    assert index.correction(copy_of_b, again) == again
     assert index.correction(None, earlier) is None
     assert index.decided_match(copy_of_b) == Match("b", "0003:b", 0.9)
     assert index.decided_match(original) is None
