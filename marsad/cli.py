@@ -299,7 +299,8 @@ def build_parser() -> argparse.ArgumentParser:
     replay.set_defaults(func=cmd_replay)
     dlq = sub.add_parser("dlq", help=cmd_dlq.__doc__)
     dlq.add_argument("action", choices=("list", "replay"))
-    dlq.add_argument("--stage", help="only this stage (clean, dedupe, extract)")
+    dlq.add_argument("--stage", help="only this stage (clean, dedupe, near_bands, near_decide, "
+                     "extract, sink_articles, sink_events, sink_rejected_messages)")
     dlq.add_argument("--code", help="only this error code (bad_json, not_arabic, ...)")
     dlq.add_argument("--limit", type=int, default=100)
     dlq.set_defaults(func=cmd_dlq)

@@ -7,6 +7,7 @@ comments here (``marsad schema --markdown``).
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Date,
     DateTime,
@@ -137,7 +138,7 @@ rejected_messages = Table(
     Column("error", Text, nullable=False, comment="Human-readable reason."),
     Column("source_topic", Text, nullable=False, comment="Topic the message came from."),
     Column("source_partition", Integer, comment="Its partition."),
-    Column("source_offset", Integer, comment="Its offset."),
+    Column("source_offset", BigInteger, comment="Its offset (Kafka offsets are 64-bit)."),
     Column("article_id", Text, comment="Article id, when it could be read."),
     Column("payload", LargeBinary, nullable=False, comment="The original bytes."),
     Column("failed_at", DateTime(timezone=True), nullable=False, comment="When it failed."),
