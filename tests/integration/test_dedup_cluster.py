@@ -15,7 +15,6 @@ import os
 import signal
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from kafka.partitioner.default import murmur2
@@ -30,12 +29,12 @@ from producers.article_reader import ReadResult, article_id, read_source
 from producers.kafka_producer import encode, produce
 from sinks.database import make_engine
 from sinks.tables import articles, event_sources, events
+from tests.conftest import SHARED
 from tests.integration.conftest import Services, launch_services, shutdown_services
 
 pytestmark = pytest.mark.integration
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared/data/articles/" \
-    "saudinewsnet_2015_conflict_sample.jsonl"
+CORPUS = SHARED / "data" / "articles" / "saudinewsnet_2015_conflict_sample.jsonl"
 PARTITIONS = 4
 ORIGINALS = 24  # phase 1 and 2
 PAIRS = 8  # phase 3: an original and its copy sent back to back

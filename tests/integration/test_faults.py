@@ -47,12 +47,12 @@ from producers.article_reader import ReadResult, read_source
 from producers.kafka_producer import encode, make_producer, produce
 from sinks.database import make_engine
 from sinks.tables import articles, event_sources
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SHARED
 from tests.integration.conftest import Services, launch_services, shutdown_services
 
 pytestmark = pytest.mark.integration
 
-CORPUS = Path("/work/shared/data/articles/saudinewsnet_2015_conflict_sample.jsonl")
+CORPUS = SHARED / "data" / "articles" / "saudinewsnet_2015_conflict_sample.jsonl"
 CHUNK = 8  # articles per producer call
 INTERVAL = 0.75  # seconds between chunks: the 167 articles take about 20 s to send
 FAULT_AFTER_ROWS = 24  # the fault strikes once this many article rows are stored
