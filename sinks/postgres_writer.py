@@ -38,7 +38,7 @@ _EVENT_COLUMNS = tuple(c.name for c in events.columns
                        if c.name not in {"id", "created_at", "updated_at", "merged_into"})
 _MERGE_LOCK = 0x6D61727361640001  # advisory lock serialising incident merges across sinks
 _MERGE_FIELDS = ("id", "article_id", "event_type", "actor1", "actor2", "latitude", "longitude",
-                 "country", "event_date")
+                 "geo_precision", "country", "event_date")
 
 
 def _timestamp(value: str | None) -> datetime | None:

@@ -19,6 +19,7 @@ from datetime import date
 from typing import Any
 
 EARTH_RADIUS_KM = 6371.0088
+COUNTRY_PRECISION = 3  # ACLED geo-precision of an event placed only in its country
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -45,7 +46,8 @@ def same_incident(a: Mapping[str, Any], b: Mapping[str, Any], max_km: float = 25
 
     Same ACLED event type; both dated, at most ``max_days`` apart; actors compatible (one
     side's named actors include the other's); places within ``max_km`` — or, when either
-    has no coordinates, the same country and the very same named actors.
+    has no coordinates or only its country's (geo-precision 3), the same country and the
+    very same named actors.
     """
     if a.get("article_id") == b.get("article_id") or a.get("event_type") != b.get("event_type"):
         return False
@@ -56,7 +58,8 @@ def same_incident(a: Mapping[str, Any], b: Mapping[str, Any], max_km: float = 25
     if not (actors_a <= actors_b or actors_b <= actors_a):
         return False
     coords = (a.get("latitude"), a.get("longitude"), b.get("latitude"), b.get("longitude"))
-    if None in coords:
+    if None in coords or COUNTRY_PRECISION in (a.get("geo_precision"), b.get("geo_precision")):
+        # no place, or only a country's centroid: distance says nothing
         return bool(actors_a) and actors_a == actors_b and a.get("country") is not None \
             and a.get("country") == b.get("country")
     return distance_km(*coords) <= max_km

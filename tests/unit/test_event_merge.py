@@ -55,6 +55,13 @@ def test_without_coordinates_only_identical_actors_in_one_country_merge() -> Non
     assert not same_incident(event(), {**placeless, "country": "Tunisia"})
 
 
+def test_country_level_places_need_the_same_actors() -> None:
+    syria = {"latitude": 34.8, "longitude": 38.99, "country": "Syria", "geo_precision": 3}
+    a = event(**syria)
+    assert same_incident(a, event(id="e2", article_id="a2", **syria))
+    assert not same_incident(a, event(id="e2", article_id="a2", actor2=None, **syria))
+
+
 def test_distance_and_days_are_configurable() -> None:
     far = event(id="e2", article_id="a2", latitude=HARAWA[0], longitude=HARAWA[1],
                 event_date=date(2016, 6, 17))
