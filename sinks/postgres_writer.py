@@ -8,8 +8,9 @@ bumped) when one of its values really differs.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -82,33 +83,26 @@ def event_row(event: EventRecord) -> dict[str, Any]:
     }
 
 
-MAX_PARAMETERS = 30_000  # per statement; PostgreSQL's protocol allows at most 65,535
-
-
-def chunks(rows: Sequence[dict[str, Any]]) -> Iterator[Sequence[dict[str, Any]]]:
-    """Slices of ``rows`` small enough for one multi-row statement's bound parameters."""
-    if not rows:
-        return
-    size = max(1, MAX_PARAMETERS // max(1, len(rows[0])))
-    for start in range(0, len(rows), size):
-        yield rows[start:start + size]
+@lru_cache(maxsize=16)
+def _upsert_statement(table: Table, columns: tuple[str, ...]) -> Any:
+    """``INSERT … ON CONFLICT (id) DO UPDATE … WHERE <a value differs>``, built once per
+    table: executed with a list of rows, SQLAlchemy caches its compiled form and batches it."""
+    stmt = insert(table)
+    changed = or_(*(table.c[c].is_distinct_from(stmt.excluded[c]) for c in columns))
+    updates: dict[str, Any] = {c: stmt.excluded[c] for c in columns}
+    if "updated_at" in table.c:
+        updates["updated_at"] = func.now()
+    return stmt.on_conflict_do_update(index_elements=[table.c.id], set_=updates, where=changed)
 
 
 def _upsert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]],
             columns: Iterable[str]) -> int:
-    """Insert rows; on id conflict update only rows whose values differ. Returns rows touched."""
-    columns = tuple(columns)
-    touched = 0
-    for part in chunks(rows):
-        stmt = insert(table).values(list(part))
-        changed = or_(*(table.c[c].is_distinct_from(stmt.excluded[c]) for c in columns))
-        updates: dict[str, Any] = {c: stmt.excluded[c] for c in columns}
-        if "updated_at" in table.c:
-            updates["updated_at"] = literal(datetime.now().astimezone())
-        stmt = stmt.on_conflict_do_update(index_elements=[table.c.id], set_=updates,
-                                          where=changed)
-        touched += max(conn.execute(stmt).rowcount, 0)  # -1: not reported
-    return touched
+    """Insert rows; on id conflict update only rows whose values differ. Returns rows touched
+    (as far as the driver reports them)."""
+    if not rows:
+        return 0
+    result = conn.execute(_upsert_statement(table, tuple(columns)), list(rows))
+    return max(result.rowcount, 0)
 
 
 def _last_per_id(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -182,8 +176,7 @@ def write_event_batches(conn: Connection, batches: Sequence[EventBatch],
     if rows:
         links = [{"event_id": row["id"], "article_id": row["article_id"], "relation": "coded"}
                  for row in rows]
-        for part in chunks(links):
-            conn.execute(insert(event_sources).values(list(part)).on_conflict_do_nothing())
+        conn.execute(insert(event_sources).on_conflict_do_nothing(), links)
         _link_copies(conn, and_(event_sources.c.article_id.in_(article_ids)))
         _merge_incidents(conn, [r for r in rows if r["id"] not in existing], merge_km,
                          merge_days)
@@ -240,5 +233,6 @@ def write_rejected(conn: Connection, letters: Sequence[DeadLetter]) -> int:
         "article_id": _no_nul(d.article_id),
         "payload": base64.b64decode(d.payload_b64), "failed_at": _timestamp(d.failed_at),
     } for d in letters)
-    return sum(conn.execute(insert(rejected_messages).values(list(part))
-                            .on_conflict_do_nothing()).rowcount or 0 for part in chunks(rows))
+    if not rows:
+        return 0
+    return max(conn.execute(insert(rejected_messages).on_conflict_do_nothing(), rows).rowcount, 0)

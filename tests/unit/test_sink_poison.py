@@ -153,13 +153,3 @@ def test_write_batch_retries_a_fault_instead_of_rejecting(monkeypatch: pytest.Mo
     outcome = asyncio.run(sink.write_batch("events", write, [1, 2, 3]))
     assert calls == [3, 3, 3] and outcome.rejected == [] and outcome.touched == 3
 
-
-def test_chunks_keep_every_statement_under_the_parameter_limit() -> None:
-    from sinks.postgres_writer import MAX_PARAMETERS, chunks
-
-    rows = [{f"c{i}": i for i in range(28)} for _ in range(2_400)]  # 67,200 parameters
-    parts = list(chunks(rows))
-    assert len(parts) == 3
-    assert all(len(p) * 28 <= MAX_PARAMETERS for p in parts)
-    assert [r for p in parts for r in p] == rows
-    assert list(chunks([])) == []
