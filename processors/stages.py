@@ -6,6 +6,7 @@ Agents in ``processors.agents`` call these and only move messages around.
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import date, datetime
 
 from marsad.schemas import (
@@ -16,7 +17,8 @@ from marsad.schemas import (
     InvalidMessage,
     RawArticle,
 )
-from processors.cleaning.clean import Story, clean_text, text_hash
+from processors.cleaning.clean import Story, clean_text
+from processors.cleaning.fold import text_hash
 from processors.coder import dates
 from processors.coder.events import CODER_VERSION, code_article
 from processors.coder.model import CodedEvent
@@ -24,13 +26,16 @@ from processors.coder.model import CodedEvent
 MIN_ARABIC_SHARE = 0.5
 
 
+_NOT_LETTER = re.compile(r"[\W\d_]+")
+_ARABIC_LETTERS = re.compile(r"[\u0600-\u06ff\u0750-\u077f]+")
+
+
 def arabic_share(text: str) -> float:
     """Share of Arabic letters among all letters of ``text``."""
-    letters = [ch for ch in text if ch.isalpha()]
+    letters = _NOT_LETTER.sub("", text)
     if not letters:
         return 0.0
-    arabic = sum(1 for ch in letters if "\u0600" <= ch <= "\u06ff" or "\u0750" <= ch <= "\u077f")
-    return arabic / len(letters)
+    return 1 - len(_ARABIC_LETTERS.sub("", letters)) / len(letters)
 
 
 def _dateline(story: Story) -> str | None:

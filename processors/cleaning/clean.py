@@ -6,16 +6,14 @@ Pure functions over strings; the Faust clean agent is a thin shell around ``clea
 
 from __future__ import annotations
 
-import hashlib
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
-from camel_tools.utils.normalize import normalize_unicode
-
 from processors.cleaning.boilerplate import classify
+from processors.cleaning.fold import fold
 from processors.cleaning.html_text import html_to_text
-from processors.coder.text import normalize
 
 SHORT_LINE_WORDS = 18  # a line this short without a sentence end is a caption/headline
 MIN_STORY_WORDS = 25  # what remains after a source line must be this long to be a story
@@ -34,12 +32,6 @@ class Story:
     header: str  # removed lines before the body and datelines, for publication dates
 
 
-def text_hash(text: str) -> str:
-    """Hash of the normalised text (diacritics, letter variants, punctuation, spacing folded)."""
-    folded = _NON_WORD.sub(" ", normalize(text)).split()
-    return hashlib.sha256(" ".join(folded).encode("utf-8")).hexdigest()[:32]
-
-
 def _words(line: str) -> int:
     return len(line.split())
 
@@ -49,7 +41,7 @@ def _is_short(line: str) -> bool:
 
 
 def _line_key(line: str) -> str:
-    return " ".join(_NON_WORD.sub(" ", normalize(line)).split())
+    return fold(line)
 
 
 def _near_repeat(a: str, b: str) -> bool:
@@ -74,6 +66,16 @@ def _repeated_short_lines(lines: list[str]) -> set[int]:
             if _is_short(lines[i]) and _is_short(lines[j]) and _near_repeat(keys[i], keys[j]):
                 repeated.update((i, j))
     return repeated
+
+
+# camel-tools' normalize_unicode replaces these two ligatures, then applies NFKC; its
+# CharMapper walks the text one character at a time in Python, str.translate does not.
+_LIGATURES = {0xFDFC: "ريال", 0xFDFD: "بسم الله الرحمن الرحيم"}
+
+
+def normalize_unicode(text: str) -> str:
+    """Equal to ``camel_tools.utils.normalize.normalize_unicode`` (compatibility form)."""
+    return unicodedata.normalize("NFKC", text.translate(_LIGATURES))
 
 
 def prepare_lines(text: str, content_type: str = "text") -> list[str]:

@@ -5,7 +5,7 @@ BLAKE2b (never Python's salted ``hash()``), hash coefficients come from BLAKE2b 
 and every byte layout is explicit little-endian. Two workers on different hosts therefore
 compute the same signature and the same band keys for the same text.
 
-Pipeline of ``signature``: fold the text as ``processors.cleaning.clean.text_hash`` does
+Pipeline of ``signature``: fold the text as ``processors.cleaning.fold.text_hash`` does
 (camel-tools dediacritisation, alef/yeh/teh-marbuta folding, punctuation to spaces), split into
 words, hash each word once (64-bit), combine ``shingle_size`` consecutive word hashes into one
 64-bit shingle hash (vectorised polynomial + splitmix64 finaliser), then apply ``num_perm``
@@ -17,14 +17,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from camel_tools.utils.dediac import dediac_ar
 
-from processors.coder.text import fold_char
+from processors.cleaning.fold import fold, fold_token, words
 
 __all__ = [
     "DEFAULT",
@@ -33,7 +31,6 @@ __all__ = [
     "decode",
     "encode",
     "estimate",
-    "exact_hash",
     "fold",
     "shingle_hashes",
     "signature",
@@ -45,7 +42,6 @@ _U64 = np.uint64
 _POLY = _U64(0x9E3779B97F4A7C15)  # odd multiplier combining word hashes of a shingle
 _M1 = _U64(0xBF58476D1CE4E5B9)
 _M2 = _U64(0x94D049BB133111EB)
-_NON_WORD = re.compile(r"[^\w]+")
 _CHUNK = 4096  # shingles hashed at once (bounds the temporary matrix to 4096 x num_perm)
 
 
@@ -77,56 +73,13 @@ class MinHashParams:
 DEFAULT = MinHashParams()
 
 
-def _fold_table() -> dict[int, str | None]:
-    """``str.translate`` table equal to ``processors.coder.text.fold_char`` (fast path)."""
-    table: dict[int, str | None] = {}
-    for cp in list(range(0x0600, 0x0700)) + list(range(0x06F0, 0x0700)) + [
-        0x00AB, 0x00BB, 0x201C, 0x201D, 0x201E, 0x0640, 0x0670,
-    ] + list(range(0x064B, 0x0660)) + list(range(0xFB50, 0xFF00)):
-        ch = chr(cp)
-        folded = fold_char(ch)
-        if folded != ch:
-            table[cp] = folded or None
-    return table
-
-
-_TABLE = _fold_table()
-
-
-@lru_cache(maxsize=262_144)
-def _fold_token(token: str) -> tuple[str, ...]:
-    """Folded words of one whitespace-separated token (cached: vocabularies repeat)."""
-    return tuple(_NON_WORD.sub(" ", dediac_ar(token).translate(_TABLE)).split())
-
-
 @lru_cache(maxsize=262_144)
 def _token_hashes(token: str) -> tuple[int, ...]:
     """Stable 64-bit hashes of the folded words of one token."""
     return tuple(
         int.from_bytes(hashlib.blake2b(w.encode("utf-8"), digest_size=8,
                                        person=b"marsad-w").digest(), "little")
-        for w in _fold_token(token))
-
-
-def words(text: str) -> list[str]:
-    """The folded words of ``text``: the words ``text_hash`` hashes (diacritics removed,
-    alef/yeh/teh-marbuta and digits folded, punctuation dropped). Folding is per character,
-    so folding each whitespace token on its own (and caching it) gives the same words."""
-    out: list[str] = []
-    for token in text.split():
-        out.extend(_fold_token(token))
-    return out
-
-
-def fold(text: str) -> str:
-    """``words(text)`` joined by single spaces (the string ``text_hash`` hashes)."""
-    return " ".join(words(text))
-
-
-def exact_hash(text: str) -> str:
-    """Same value as ``processors.cleaning.clean.text_hash`` (sha256 of the folded words,
-    32 hex digits), computed with the cached per-token folding: several times faster."""
-    return hashlib.sha256(fold(text).encode("utf-8")).hexdigest()[:32]
+        for w in fold_token(token))
 
 
 def _mix(x: np.ndarray) -> np.ndarray:

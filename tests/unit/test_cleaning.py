@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from processors.cleaning.boilerplate import classify
-from processors.cleaning.clean import clean_text, text_hash
+from processors.cleaning.clean import clean_text
+from processors.cleaning.fold import text_hash
 from processors.cleaning.html_text import html_to_text
 
 
@@ -80,3 +81,13 @@ def test_html_to_text_drops_scripts_and_navigation():
 
 def test_only_boilerplate_gives_no_story():
     assert clean_text("شارك\nطباعة\n• 4\nمواضيع ذات صلة:\nعنوان قصير") == []
+
+
+def test_normalize_unicode_equals_camel_tools() -> None:
+    from camel_tools.utils.normalize import normalize_unicode as camel_normalize
+
+    from processors.cleaning.clean import normalize_unicode
+
+    samples = ["\ufdfd في \ufdfc", "ﻻ ﺍﻟﻠﻪ ﻣﺮﺣﺒﺎ", "٣ آلاف، café ½ ﬁ", "إِنَّ الْقُوَّاتِ"]
+    for text in samples:
+        assert normalize_unicode(text) == camel_normalize(text)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from processors.cleaning.clean import text_hash
+from processors.cleaning.fold import text_hash
 from processors.coder.text import normalize
 from processors.dedup.minhash import (
     DEFAULT,
