@@ -19,7 +19,8 @@ from typing import Any
 from faust.types import EventT
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-import processors.lag_monitor  # noqa: F401 - registers the consumer-lag timer
+import processors.lag_monitor
+import processors.stall_watchdog  # noqa: F401 - registers the stalled-partition timer
 from marsad.schemas import (
     CleanArticle,
     DeadLetter,
@@ -34,6 +35,7 @@ from marsad.schemas import (
 )
 from processors import metrics, stages
 from processors.app import (
+    NEAR_PARAMS,
     WORKER_ID,
     app,
     bands_topic,
@@ -58,8 +60,6 @@ from sinks.postgres_sink import PostgresSink
 
 log = logging.getLogger("marsad.worker")
 sink = PostgresSink(settings)
-NEAR_PARAMS = minhash.DEFAULT
-NEAR_BUCKET_CAPACITY = 8  # earliest stories kept per band bucket
 
 
 DEAD_LETTER_PAYLOAD_LIMIT = 512 * 1024  # bytes of the original kept in a dead letter
@@ -213,11 +213,7 @@ def _probe_buckets(probe: NearProbe, partition: int) -> list[index.Match]:
     today = int(time.time() * 1000) // index.DAY_MS
     members: set[str] = set()
     for band in probe.bands:
-        bucket = near_buckets.get(band)
-        joined = index.join_bucket(bucket, order, NEAR_BUCKET_CAPACITY)
-        if joined != bucket:
-            near_buckets[band] = joined
-        members.update(bucket or ())
+        members.update(near_buckets.join(band, order))
     sig = minhash.decode(probe.signature)
     found = []
     for member in members:
@@ -417,15 +413,7 @@ async def sweep_near_index() -> None:
     dropped += await _sweep(near_parked, lambda k, v: k not in near_pending.data)
     dropped += await _sweep(near_signatures, lambda k, v: bool(v) and old(v[0]))
     dropped += await _sweep(near_decided, lambda k, v: bool(v) and old(v[0]))
-    for n, (key, members) in enumerate(list(near_buckets.data.items())):
-        kept = [m for m in members or () if not old(m)]
-        if not kept:
-            near_buckets.data.pop(key, None)
-        elif len(kept) != len(members):
-            near_buckets.data[key] = kept
-        dropped += len(members or ()) - len(kept)
-        if n % 5000 == 4999:
-            await asyncio.sleep(0)
+    dropped += near_buckets.expire(today, window)
     if dropped:
         log.info("near index swept", extra={"dropped": dropped})
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import socket
 import ssl
+from typing import Any
 
 import faust
 
 from marsad.config import Settings, load_settings
 from marsad.logs import logging_config
 from marsad.schemas import CleanArticle, DeadLetter, DedupedArticle, EventBatch, NearProbe
+from processors.dedup import minhash
+from processors.dedup.partitioned_index import BucketIndex, band_partition
 
 settings: Settings = load_settings()
 WORKER_ID = settings.worker_id or f"{socket.gethostname()}-{os.getpid()}"
@@ -79,13 +82,26 @@ first_seen_by_hash = app.Table("dedup-exact", default=None, key_type=str, value_
 # retention window are swept from memory, and their changelog records age out with it.
 _WINDOW_MS = str((settings.dedup_window_days + 1) * 86_400_000)
 _EXPIRING = {"cleanup.policy": "compact,delete", "retention.ms": _WINDOW_MS}
-# band key -> order keys of the earliest stories having that band (in the band's partition)
-near_buckets = app.Table("near-buckets", default=None, key_type=str,
-                         partitions=settings.partitions, extra_topic_configs=_EXPIRING)
+NEAR_PARAMS = minhash.DEFAULT
+# band key -> earliest stories having that band: in memory, derived from near_signatures
+near_buckets = BucketIndex(capacity=8)
+
+
+async def _index_recovered_signature(event: Any) -> None:
+    """Rebuild the buckets of a recovering partition from its stories' signatures."""
+    if event.value is None:
+        return
+    partition = int(str(event.key).partition(":")[0])
+    order, signature = event.value[0], event.value[1]
+    for band in minhash.band_keys(minhash.decode(signature), NEAR_PARAMS):
+        if band_partition(band, settings.partitions) == partition:
+            near_buckets.join(band, order)
+
+
 # "<band partition>:<article id>" -> [order, signature, markers] of stories probing there
 near_signatures = app.Table("near-signatures", default=None, key_type=str,
-                            partitions=settings.partitions,
-                            extra_topic_configs=_EXPIRING)
+                            partitions=settings.partitions, extra_topic_configs=_EXPIRING,
+                            on_changelog_event=_index_recovered_signature)
 # article id -> Pending state while verdicts come in (co-partitioned with near_topic)
 near_pending = app.Table("near-pending", default=None, key_type=str,
                          partitions=settings.partitions, extra_topic_configs=_EXPIRING)

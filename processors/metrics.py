@@ -54,3 +54,6 @@ ASSIGNED_PARTITIONS = Gauge("marsad_assigned_partitions",
                             "Topic partitions assigned to this worker.", registry=REGISTRY)
 LAG_SAMPLED_AT = Gauge("marsad_lag_sampled_timestamp_seconds",
                        "Unix time of the last successful lag sample.", registry=REGISTRY)
+STALL_SEEKS = Counter("marsad_stall_seeks_total",
+                      "Partitions sought back to their committed offset after Faust skipped "
+                      "messages (see processors.stall_watchdog).", ["topic"], registry=REGISTRY)

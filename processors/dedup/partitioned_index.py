@@ -73,6 +73,53 @@ def expired(order: str, today: int, window_days: int) -> bool:
     return today - order_day(order) > window_days
 
 
+class BucketIndex:
+    """The LSH buckets of one worker, in memory: band key -> orders of the earliest stories
+    having that band (at most ``capacity``).
+
+    Derived state: every entry comes from a story's signature, which is kept in a Faust table
+    (one changelog record per story and partition, instead of one per band), so a worker
+    rebuilds its buckets while it recovers that table. Compact on purpose: integer keys, and
+    a bare order string for the many buckets holding a single story.
+    """
+
+    def __init__(self, capacity: int = 8) -> None:
+        self.capacity = capacity
+        self._buckets: dict[int, str | tuple[str, ...]] = {}
+
+    @staticmethod
+    def _key(band: str) -> int:
+        index, _, digest = band.partition(":")
+        return (int(index) << 64) | int(digest, 16)
+
+    def join(self, band: str, order: str) -> tuple[str, ...]:
+        """Add ``order`` to the band's bucket; return the members it had before."""
+        key = self._key(band)
+        current = self._buckets.get(key)
+        members = () if current is None else (current,) if isinstance(current, str) \
+            else current
+        if order not in members:
+            joined = join_bucket(list(members), order, self.capacity)
+            self._buckets[key] = joined[0] if len(joined) == 1 else tuple(joined)
+        return members
+
+    def expire(self, today: int, window_days: int) -> int:
+        """Drop members older than the window; return how many were dropped."""
+        dropped = 0
+        for key, value in list(self._buckets.items()):
+            members = (value,) if isinstance(value, str) else value
+            kept = tuple(m for m in members if not expired(m, today, window_days))
+            dropped += len(members) - len(kept)
+            if not kept:
+                del self._buckets[key]
+            elif len(kept) != len(members):
+                self._buckets[key] = kept[0] if len(kept) == 1 else kept
+        return dropped
+
+    def __len__(self) -> int:
+        return len(self._buckets)
+
+
 @dataclass(frozen=True)
 class Match:
     """An earlier or later story found near-identical, with its similarity."""

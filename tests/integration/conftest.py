@@ -74,11 +74,16 @@ class Services:
         return pid_file.with_suffix(".log").read_text(errors="replace")[-4000:]
 
     def wait_drained(self, timeout: float = 180) -> None:
-        from marsad.cli import wait_drained
+        from marsad.cli import UserError, wait_drained
 
         alive = [p for p in self.workers]
-        wait_drained(self.settings, timeout,
-                     alive=lambda: all(read_pid(p) is not None for p in alive))
+        try:
+            wait_drained(self.settings, timeout,
+                         alive=lambda: all(read_pid(p) is not None for p in alive))
+        except UserError as exc:
+            status = self.marsad("status", check=False)
+            logs = "\n".join(self.worker_log(p)[-1500:] for p in alive)
+            raise AssertionError(f"{exc}\n{status.stdout}\n{logs}") from exc
 
 
 def launch_services(state: Path, prefix: str) -> Services:

@@ -184,4 +184,7 @@ def test_two_workers_catch_every_copy_through_a_crash_and_a_replay(cluster: Serv
     cluster.marsad("replay")
     cluster.start_worker("d-replay")
     cluster.wait_drained(timeout=300)
-    assert _snapshot(cluster) == before
+    after = _snapshot(cluster)
+    for table, rows_before in before.items():
+        changed = sorted(set(rows_before) ^ set(after[table]))
+        assert not changed, (table, changed[:6])

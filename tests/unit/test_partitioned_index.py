@@ -106,3 +106,27 @@ def test_any_arrival_order_reports_the_pair_to_the_later_story() -> None:
                 told[match.article_id].append(index.order_article(order))
             bucket = index.join_bucket(bucket, order, 8)
         assert told == {"first": [], "second": ["first"]}
+
+
+def test_bucket_index_returns_earlier_members_and_keeps_the_earliest() -> None:
+    buckets = index.BucketIndex(capacity=2)
+    a, b, c = (index.order_key(t, n) for t, n in ((30, "a"), (10, "b"), (20, "c")))
+    band = "07:9f3a2b1c4d5e6f70"
+    assert buckets.join(band, a) == ()
+    assert buckets.join(band, b) == (a,)
+    assert buckets.join(band, b) == (b, a)  # a repeat changes nothing
+    assert buckets.join(band, c) == (b, a)
+    assert buckets.join(band, a) == (b, c)  # a fell out: only the two earliest stay
+    assert buckets.join("08:9f3a2b1c4d5e6f70", a) == ()  # another band, another bucket
+    assert len(buckets) == 2
+
+
+def test_bucket_index_expiry() -> None:
+    buckets = index.BucketIndex()
+    old, new = index.order_key(1 * index.DAY_MS, "old"), index.order_key(40 * index.DAY_MS, "n")
+    buckets.join("01:00000000000000ff", old)
+    buckets.join("01:00000000000000ff", new)
+    buckets.join("02:00000000000000ff", old)
+    assert buckets.expire(today=41, window_days=30) == 2
+    assert len(buckets) == 1
+    assert buckets.join("01:00000000000000ff", old) == (new,)

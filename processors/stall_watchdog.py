@@ -1,0 +1,82 @@
+"""Re-read partitions whose committed offset is stuck behind messages nobody processes.
+
+Around a rebalance, faust-streaming drops messages fetched under the previous consumer
+generation (``Stream`` skips any message whose ``generation_id`` is stale) without seeking
+back: the consumer's position is past them, they are never acknowledged, and the committed
+offset stays below them until the next rebalance. Lag then never reaches zero. This timer
+watches each assigned pipeline partition; when its committed offset has not moved for
+``STALL_SECONDS`` while messages wait behind it and none of its messages is in flight, it
+seeks the partition back to the committed offset. Replays are harmless: every stage is
+idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from marsad.topics import TOPICS
+from processors import metrics
+from processors.app import app, settings
+
+log = logging.getLogger("marsad.watchdog")
+
+CHECK_INTERVAL_SECONDS = 5.0
+STALL_SECONDS = 20.0
+PIPELINE_TOPICS = frozenset(settings.topic(t.name) for t in TOPICS)
+
+
+@dataclass
+class Progress:
+    """The committed offset of a partition and since when it has not moved."""
+
+    committed: int
+    since: float
+
+
+def stalled(previous: Progress | None, committed: int | None, highwater: int | None,
+            in_flight: bool, now: float, threshold: float = STALL_SECONDS
+            ) -> tuple[Progress | None, bool]:
+    """The partition's new progress record, and whether to seek it back to ``committed``."""
+    if committed is None or highwater is None or committed >= highwater or in_flight:
+        return None, False
+    if previous is None or previous.committed != committed:
+        return Progress(committed, now), False
+    if now - previous.since >= threshold:
+        return Progress(committed, now), True  # restart the clock after a seek
+    return previous, False
+
+
+_progress: dict[Any, Progress] = {}
+
+
+@app.timer(interval=CHECK_INTERVAL_SECONDS, name="marsad.stall_watchdog")
+async def reseek_stalled_partitions() -> None:
+    """Seek stalled partitions back to their committed offsets (never raises)."""
+    consumer = app.consumer
+    try:
+        if app.rebalancing or app.tables.recovery.in_recovery:
+            _progress.clear()
+            return
+        busy = {m.tp for m in list(consumer._unacked_messages) if not m.acked}
+        now = time.monotonic()
+        for tp in consumer.assignment():
+            if tp.topic not in PIPELINE_TOPICS:
+                continue
+            committed = consumer._committed_offset.get(tp)
+            progress, seek = stalled(_progress.get(tp), committed, consumer.highwater(tp),
+                                     tp in busy, now)
+            if progress is None:
+                _progress.pop(tp, None)
+            else:
+                _progress[tp] = progress
+            if seek:
+                log.warning("partition stalled behind skipped messages: seeking back",
+                            extra={"topic": tp.topic, "partition": tp.partition,
+                                   "offset": committed, "highwater": consumer.highwater(tp)})
+                metrics.STALL_SEEKS.labels(tp.topic).inc()
+                await consumer.seek(tp, committed)
+    except Exception as exc:  # consumer not started, or mid-rebalance
+        log.debug("stall check skipped", extra={"error": repr(exc)})
