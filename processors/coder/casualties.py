@@ -709,7 +709,7 @@ def find_casualties(tokens: Sequence[Token], sentence_text: str) -> list[Casualt
     if not tokens:
         return []
     screen = _lex().triggers.screen
-    if not any(map(screen.__contains__, (t.norm for t in tokens))):
+    if screen.isdisjoint([t.norm for t in tokens]):
         return []
     return _Finder(tokens, sentence_text).run()
 

@@ -826,7 +826,7 @@ def find_dates(
     triggers = _lex().triggers
     if (
         not numeric
-        and not any(map(triggers.__contains__, (t.norm for t in toks)))
+        and triggers.isdisjoint([t.norm for t in toks])
         and not _HAS_DIGIT.search(text)
     ):
         return []

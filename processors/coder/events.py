@@ -71,9 +71,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
+from operator import attrgetter
 
 from processors.coder import lexicon as lx
 from processors.coder.casualties import (
+    Casualty,
     attribution_words,
     conservative_fatalities,
     find_casualties,
@@ -282,6 +284,7 @@ class SentenceAnalysis:
     text_source: str = ""  # the article text the offsets refer to
     ctx: _Ctx | None = None
     scanned: bool = True  # False: a lazily skipped sentence (no trigger word), actors unknown
+    casualties: list[Casualty] | None = None  # ``find_casualties`` of the sentence, once
 
 
 class _Ctx:
@@ -307,13 +310,26 @@ class _Ctx:
         self._facts: tuple[bool, bool, bool] | None = None
         self.cue_at: dict[int, set[str]] = {}
         self.by_kind: dict[str, list[CueMatch]] = {}
+        cue_at, by_kind = self.cue_at, self.by_kind
         for c in cues:
-            self.cue_at.setdefault(c.first, set()).add(c.kind)
-            self.by_kind.setdefault(c.kind, []).append(c)
-        self.kinds = set(self.by_kind)
+            kind = c.kind
+            at = cue_at.get(c.first)
+            if at is None:
+                cue_at[c.first] = {kind}
+            else:
+                at.add(kind)
+            same = by_kind.get(kind)
+            if same is None:
+                by_kind[kind] = [c]
+            else:
+                same.append(c)
+        self.kinds = set(by_kind)
         base = tokens[0].start if tokens else 0
         breaks = [m.start() + base for m in _BREAK_RE.finditer(self.text)]
-        self.clause = [bisect_left(breaks, t.start) for t in tokens]
+        if breaks:
+            self.clause = [bisect_left(breaks, t.start) for t in tokens]
+        else:  # one clause
+            self.clause = [0] * len(tokens)
 
     def _load(self) -> tuple[bool, bool, bool]:
         """(has_place, has_time, has_number), computed on first use: places and dates are
@@ -321,6 +337,7 @@ class _Ctx:
         if self._facts is None:
             if self._places is None and self._loader is not None:
                 self._places, self._dates = self._loader()
+                self._loader = None  # the loader refers back to the analysis: break the cycle
             places = self._places or []
             dates = self._dates or []
             tokens = self.tokens
@@ -478,7 +495,6 @@ _MODAL_RULES = (
     ("call", "CALL", 6, True),
     ("condemned", "CONDEMN", 12, False),
     ("legal", "LEGAL", 12, False),
-    ("legal", "LEGAL_NOUN", 3, True),
 )
 
 
@@ -505,6 +521,8 @@ def _modality(t: TriggerMatch, ctx: _Ctx) -> str:
     for modality, kind, window, same_clause in _MODAL_RULES:
         if kind in kinds and ctx.cues_before(i, {kind}, window, same_clause):
             return modality
+    if "LEGAL_NOUN" in kinds and _legal_noun_before(i, ctx):
+        return "legal"
     if "BACKGROUND" in kinds and _background(i, ctx):
         return "background"
     if (
@@ -521,6 +539,26 @@ def _modality(t: TriggerMatch, ctx: _Ctx) -> str:
 
 
 _QAD = lx.normalize("قد")
+# Building and site words: a court named after them is where the event happened (هجوم
+# انتحاري وقع في قاعة محكمة), not the legal process that names an offence.
+_SITE_HEADS = frozenset(lx.normalize(w) for w in (
+    "قاعة", "مبنى", "مقر", "أمام", "داخل", "قرب", "بوابة", "مدخل", "ساحة",
+))
+
+
+def _legal_noun_before(i: int, ctx: _Ctx) -> bool:
+    """A legal-process noun (ملف، قضية، محكمة) 1..3 tokens before token ``i`` in its clause
+    (ملف الاغتيال), unless the noun is a place (في قاعة محكمة، أمام المحكمة)."""
+    tokens = ctx.tokens
+    for c in ctx.by_kind["LEGAL_NOUN"]:
+        if not (0 < i - c.last <= 3 and ctx.clause[c.last] == ctx.clause[i]):
+            continue
+        if c.first > 0 and not _SITE_HEADS.isdisjoint(lx.token_keyset(tokens[c.first - 1])):
+            continue
+        return True
+    return False
+
+
 _FRAMES = frozenset({
     "legal", "condemned", "denied", "background", "threat", "call", "future", "hypothetical",
 })
@@ -880,13 +918,17 @@ class _BothSides:
 _BOTH = _BothSides()
 
 
+_FIRST, _LAST = attrgetter("first"), attrgetter("last")
+
+
 def _roles_for(
     t: TriggerMatch, actors: list[ActorMention], ctx: _Ctx
 ) -> tuple[ActorMention | None, ActorMention | None] | tuple[_BothSides, _BothSides]:
     tokens = ctx.tokens
     end = t.last if t.object_index is None else t.head
-    after = sorted((a for a in actors if a.first > end), key=lambda a: a.first)
-    before = sorted((a for a in actors if a.last < t.first), key=lambda a: -a.last)
+    after = sorted([a for a in actors if a.first > end], key=_FIRST)
+    # reverse=True keeps the sort stable: the same order as key=-last
+    before = sorted([a for a in actors if a.last < t.first], key=_LAST, reverse=True)
     for c in ctx.by_kind.get("BETWEEN", ()):
         if 0 <= c.first - t.last <= 4:
             if any(b.first == c.last + 1 for b in ctx.by_kind.get("BOTH_SIDES", ())):
@@ -1180,7 +1222,7 @@ EVIDENCE_WEIGHTS: dict[str, float] = {
     "target": 0.25,
     "protesters": 0.1,  # protesters named in a protest sentence
     "late": -1.0,  # the trigger comes after the 12th token: usually a subordinate mention
-    "very_late": -0.4,  # ... after the 25th
+    "very_late": -1.0,  # ... after the 25th (was -0.4; GSR tune split: no true report there)
     "relative": -0.45,  # inside a relative clause (الذي اغتالته ...)
     "busy": -0.3,  # several different events asserted in one sentence
     "generic": -0.8,  # statistics or general discussion (بنسبة، ظاهرة، سياسة)
@@ -1412,6 +1454,9 @@ def code_article(
         _remember(analysis, state, events)
     for outcome in deferred:
         _attach_outcome(events, outcome)
+    for _paragraph, analysis in analyses:
+        if analysis.ctx is not None:  # an unused loader still refers back to its analysis:
+            analysis.ctx._loader = None  # without the cycle, reference counting frees it all
     return events
 
 
@@ -2080,7 +2125,9 @@ def _casualties(
     """
     if cand.group not in (VIOLENCE, "ABDUCT", "PHYSICAL", "PROTEST", "ARREST", "DISPERSE"):
         return None, None, None, None, ""
-    found = find_casualties(analysis.tokens, analysis.text)
+    if analysis.casualties is None:  # several candidates of a sentence share its figures
+        analysis.casualties = find_casualties(analysis.tokens, analysis.text)
+    found = analysis.casualties
     claimant = ""
     parties = {c.claimant: _party(c.claimant, analysis) for c in found if c.claimant}
     neutral = [c for c in found if c.kind != "killed" or not parties.get(c.claimant)]

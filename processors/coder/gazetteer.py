@@ -186,6 +186,10 @@ class _Phrase:
     free: tuple[GazetteerEntry, ...]  # those that need no locative cue for it
 
 
+# A name lookup at one token: (the longest phrase found, its locative cue), or None.
+_Found = tuple[_Phrase, str | None] | None
+
+
 def load_stoplist(path: Path = STOPLIST_PATH) -> tuple[set[str], set[str], set[str]]:
     """(never-place names, cue-only names, locative cue words), all normalised."""
     stop: set[str] = set()
@@ -246,6 +250,15 @@ def _read_entries(path: Path) -> list[GazetteerEntry]:
     return entries
 
 
+class CountryContext(Counter[str]):
+    """An article's country mentions (ISO2 -> count), as ``Gazetteer.context_countries``
+    returns them, with the article's name lookups for ``Gazetteer.find`` to reuse."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.match_memo: dict[int, tuple[Token, _Found]] = {}
+
+
 class Gazetteer:
     """Gazetteer entries indexed by the first normalised word of each of their names."""
 
@@ -297,6 +310,14 @@ class Gazetteer:
             }
             for first, by_second in index.items()
         }
+        self._max_words = max(
+            (len(p.words) for by in self._index.values() for ps in by.values() for p in ps),
+            default=1,
+        )
+        # Per word form (norm): can a name start here, and its demonym country ("" for none).
+        # Stems are a function of the norm, so both are cached by norm alone.
+        self._may_start: dict[str, bool] = {}
+        self._demonym_of: dict[str, str] = {}
         self._country_codes = {e.country.lower(): e.country_code for e in self.entries}
         for entry in self.entries:
             if entry.kind == "country":
@@ -318,28 +339,49 @@ class Gazetteer:
         ``context_countries`` (ISO2 codes or country names, optionally with mention counts)
         is the article's country context; when None it is derived from ``tokens`` itself.
         """
-        matches = self.match(tokens)
+        matches = self.match(tokens, getattr(context_countries, "match_memo", None))
         if context_countries is None:
             context_countries = self.context_countries(tokens, matches)
         return self.resolve(matches, context_countries)
 
-    def match(self, tokens: Sequence[Token]) -> list[PlaceMatch]:
-        """Unresolved matches (``entry`` is the context-free default choice)."""
+    def match(
+        self,
+        tokens: Sequence[Token],
+        memo: dict[int, tuple[Token, _Found]] | None = None,
+        record: dict[int, tuple[Token, _Found]] | None = None,
+    ) -> list[PlaceMatch]:
+        """Unresolved matches (``entry`` is the context-free default choice).
+
+        ``record`` collects the name lookups of this token list and ``memo`` reuses those of
+        an enclosing list (the article around a sentence: the same token objects). A lookup
+        at ``i`` reads tokens ``i - 1 .. i + max_words - 1`` only (``max_words``: the longest
+        name), so it is recorded and reused only where all of them lie inside both lists:
+        the result is the same.
+        """
         out: list[PlaceMatch] = []
-        index = self._index
-        i, n = 0, len(tokens)
-        while i < n:
-            tok = tokens[i]
-            if tok.norm not in index:
-                for stem in tok.stems:
-                    if stem in index:
-                        break
+        inner_end = len(tokens) - self._max_words
+        known = self._may_start
+        for tok in tokens:
+            if tok.norm not in known:
+                self._learn_start(tok)
+        # fast path: only the tokens some name can start with are tried
+        starts = [i for i, tok in enumerate(tokens) if known[tok.norm]]
+        free = 0  # tokens before this index are inside an earlier match
+        for i in starts:
+            if i < free:
+                continue
+            if 0 < i <= inner_end and (memo is not None or record is not None):
+                tok = tokens[i]
+                hit = memo.get(id(tok)) if memo is not None else None
+                if hit is not None and hit[0] is tok:
+                    found = hit[1]
                 else:
-                    i += 1  # fast path: no name starts with this word
-                    continue
-            found = self._match_at(tokens, i)
+                    found = self._match_at(tokens, i)
+                    if record is not None:
+                        record[id(tok)] = (tok, found)  # keeps ``tok`` (and its id) alive
+            else:
+                found = self._match_at(tokens, i)
             if found is None:
-                i += 1
                 continue
             phrase, cue = found
             end = i + len(phrase.words)
@@ -355,15 +397,19 @@ class Gazetteer:
                     token_end=end,
                     start=first.start,
                     end=last.end,
-                    surface=" ".join(t.surface for t in tokens[i:end]),
+                    surface=" ".join([t.surface for t in tokens[i:end]]),
                     key=phrase.key,
                     cue=cue,
                 )
             )
-            i = end
+            free = end
         return out
 
-    def _match_at(self, tokens: Sequence[Token], i: int) -> tuple[_Phrase, str | None] | None:
+    def _learn_start(self, tok: Token) -> None:
+        index = self._index
+        self._may_start[tok.norm] = tok.norm in index or any(s in index for s in tok.stems)
+
+    def _match_at(self, tokens: Sequence[Token], i: int) -> _Found:
         tok = tokens[i]
         prev_cue = self._previous_cue(tokens, i)
         nxt = tokens[i + 1].norm if i + 1 < len(tokens) else ""
@@ -431,10 +477,13 @@ class Gazetteer:
         self, tokens: Sequence[Token], matches: Sequence[PlaceMatch] | None = None
     ) -> Counter[str]:
         """ISO2 codes the text mentions, with counts: country names, unambiguous places and
-        demonyms (ليبي، الليبية، الأمريكيون ...)."""
+        demonyms (ليبي، الليبية، الأمريكيون ...).
+
+        The result also carries the name lookups made here (``match_memo``): ``find`` on a
+        slice of ``tokens`` (a sentence of the article) reuses them."""
+        counts = CountryContext()
         if matches is None:
-            matches = self.match(tokens)
-        counts: Counter[str] = Counter()
+            matches = self.match(tokens, record=counts.match_memo)
         for m in matches:
             codes = {c.country_code for c in m.candidates}
             if len(codes) == 1:
@@ -444,17 +493,25 @@ class Gazetteer:
                     if c.kind == "country":
                         counts[c.country_code] += 1
         inside = {k for m in matches for k in range(m.token_start, m.token_end)}
-        demonyms = self.demonyms
+        known = self._demonym_of
         for k, tok in enumerate(tokens):
-            code = demonyms.get(tok.norm)
+            code = known.get(tok.norm)
             if code is None:
-                for stem in tok.stems:
-                    code = demonyms.get(stem)
-                    if code is not None:
-                        break
-            if code is not None and k not in inside:
+                code = self._learn_demonym(tok)
+            if code and k not in inside:
                 counts[code] += 1
         return counts
+
+    def _learn_demonym(self, tok: Token) -> str:
+        demonyms = self.demonyms
+        code = demonyms.get(tok.norm)
+        if code is None:
+            for stem in tok.stems:
+                code = demonyms.get(stem)
+                if code is not None:
+                    break
+        self._demonym_of[tok.norm] = code or ""
+        return code or ""
 
     def resolve(
         self,

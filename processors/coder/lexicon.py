@@ -22,6 +22,7 @@ import csv
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from processors.coder.text import Token, normalize, phrase_key, stems_of
 
@@ -77,9 +78,13 @@ class TriggerEntry:
         return STRENGTHS[self.strength]
 
 
-@dataclass(frozen=True, slots=True)
-class TriggerMatch:
-    """A trigger found in a token list (token indexes are inclusive)."""
+class TriggerMatch(NamedTuple):
+    """A trigger found in a token list (token indexes are inclusive).
+
+    Match types (``TriggerMatch``, ``ActorMention``, ``CueMatch``) are immutable named
+    tuples rather than frozen dataclasses: a sentence makes hundreds of them and a frozen
+    dataclass's ``__init__`` (one ``object.__setattr__`` per field) costs several times more.
+    """
 
     entry: TriggerEntry
     first: int
@@ -114,8 +119,7 @@ class ActorEntry:
     source: str
 
 
-@dataclass(frozen=True, slots=True)
-class ActorMention:
+class ActorMention(NamedTuple):
     """An actor named in a token list.
 
     ``actor`` is the lexicon entry; for generic forces (``القوات الأمريكية``, ``الشرطة``)
@@ -143,8 +147,7 @@ class ActorMention:
         return self.actor.actor_type if self.actor else "generic"
 
 
-@dataclass(frozen=True, slots=True)
-class CueMatch:
+class CueMatch(NamedTuple):
     """A cue word or phrase (negation, modality, role marker...)."""
 
     kind: str
@@ -331,12 +334,21 @@ def _norm_keyset(norm: str) -> frozenset[str]:
     return frozenset(k for k, _ in _norm_keys(norm))
 
 
+def token_keyset(token: Token) -> frozenset[str]:
+    """The candidate words of a token (its form and its stems) as a set."""
+    return _norm_keyset(token.norm)
+
+
 def _match_rest(tokens: list[Token], i: int, words: tuple[str, ...]) -> bool:
     if not words:
         return True
     if i + len(words) > len(tokens):
         return False
-    return all(w in _norm_keyset(tokens[i + k].norm) for k, w in enumerate(words))
+    for w in words:  # a plain loop: no generator frame per call
+        if w not in _norm_keyset(tokens[i].norm):
+            return False
+        i += 1
+    return True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -380,8 +392,10 @@ def _make(
     span_last: int,
 ) -> TriggerMatch:
     start, end = tokens[first].start, tokens[span_last].end
-    surface = " ".join(t.surface for t in tokens[first : span_last + 1])
-    return TriggerMatch(entry, first, last, head, obj, aspect, start, end, surface)
+    surface = " ".join([t.surface for t in tokens[first : span_last + 1]])
+    return tuple.__new__(
+        TriggerMatch, (entry, first, last, head, obj, aspect, start, end, surface)
+    )
 
 
 def find_triggers(
@@ -626,6 +640,7 @@ def find_actors(
     chosen = _select(spans)
     chosen = _attach_heads(tokens, chosen, index)
     mentions = []
+    new = tuple.__new__  # a named tuple's own constructor is several times slower
     for first, last, what, prefix in chosen:
         if isinstance(what, ActorEntry):
             actor, generic, country = what, None, what.country
@@ -634,21 +649,11 @@ def find_actors(
             actor = None
         prev = tokens[first - 1].norm if first > 0 else ""
         prev2 = tokens[first - 2].norm if first > 1 else ""
-        mentions.append(
-            ActorMention(
-                actor=actor,
-                generic=generic,
-                country=country,
-                first=first,
-                last=last,
-                start=tokens[first].start,
-                end=tokens[last].end,
-                surface=" ".join(t.surface for t in tokens[first : last + 1]),
-                prefix=prefix,
-                prev=prev,
-                prev2=prev2,
-            )
-        )
+        surface = " ".join([t.surface for t in tokens[first : last + 1]])
+        mentions.append(new(ActorMention, (  # ActorMention(actor, generic, ..., prev2)
+            actor, generic, country, first, last, tokens[first].start, tokens[last].end,
+            surface, prefix, prev, prev2,
+        )))
     return mentions
 
 
@@ -835,7 +840,9 @@ def _unified() -> tuple[dict[str, tuple[_Row, ...]], dict[tuple[str, str], tuple
     for first, row in rows:
         rest = row[1]
         if rest:
-            multi.setdefault((first, rest[0]), []).append((row[0], rest[1:], row[2], row[3]))
+            multi.setdefault((first, rest[0]), []).append(
+                (row[0], rest[1:], " ".join(row[2]), row[3])
+            )
         else:
             single.setdefault(first, []).append(row)
     return (
@@ -895,6 +902,10 @@ def scan(tokens: list[Token]) -> Scan:
     """All raw lexicon matches of ``tokens`` (one cached lookup per word form)."""
     multi = _unified()[1]
     result = Scan([], [], [], [], {})
+    cues_append = result.cues.append
+    new = tuple.__new__  # a named tuple's own constructor is several times slower
+    gentilic = result.gentilic
+    aliases_append, heads_append = result.aliases.append, result.heads.append
     n = len(tokens)
     for i, tok in enumerate(tokens):
         hits = _norm_hits(tok.norm)
@@ -903,19 +914,31 @@ def scan(tokens: list[Token]) -> Scan:
         seen_cues: set[tuple[str, int]] = set()
         seen_triggers: set[tuple[int, int, int | None]] = set()
         for key, prefix, rows, seconds, is_verb, country in hits:
-            if country and i not in result.gentilic:
-                result.gentilic[i] = country
+            if country and i not in gentilic:
+                gentilic[i] = country
             if is_verb:
                 _verb_candidates(tokens, i, key, seen_triggers, result.triggers)
-            for tag, payload, text in rows:
-                _add(result, tokens, tag, payload, text, i, i, prefix, seen_cues, seen_triggers)
+            for tag, payload, text in rows:  # _add, inlined but for triggers
+                if tag == _CUE:
+                    kind, value = payload  # type: ignore[misc]
+                    if (kind, i) not in seen_cues:
+                        seen_cues.add((kind, i))
+                        cues_append(new(CueMatch, (kind, value, i, i, text)))
+                elif tag == _ALIAS:
+                    actor, weak = payload  # type: ignore[misc]
+                    aliases_append((i, i, actor, prefix, weak))
+                elif tag == _HEAD:
+                    heads_append((i, i, str(payload), prefix, text))
+                else:
+                    _add(result, tokens, tag, payload, text, i, i, prefix, seen_cues,
+                         seen_triggers)
             if seconds and i + 1 < n:
                 for second in seconds & _norm_keyset(tokens[i + 1].norm):
-                    for tag, rest, words, payload in multi[(key, second)]:
+                    for tag, rest, text, payload in multi[(key, second)]:
                         if rest and not _match_rest(tokens, i + 2, rest):
                             continue
                         last = i + 1 + len(rest)
-                        _add(result, tokens, tag, payload, " ".join(words), i, last, prefix,
+                        _add(result, tokens, tag, payload, text, i, last, prefix,
                              seen_cues, seen_triggers)
     return result
 

@@ -297,7 +297,7 @@ def quantity_at(
         approx="approx" in flags,
         lower_bound="lower_bound" in flags,
         vague=vague,
-        surface=" ".join(t.surface for t in tokens[i:end]),
+        surface=" ".join([t.surface for t in tokens[i:end]]),
         upper_bound="upper_bound" in flags,
         fraction=fraction,
         percent=percent,
