@@ -12,9 +12,11 @@ import faust
 from marsad.config import Settings, load_settings
 from marsad.logs import logging_config
 from marsad.schemas import CleanArticle, DeadLetter, DedupedArticle, EventBatch, NearProbe
+from processors import faust_fixes
 from processors.dedup import minhash
 from processors.dedup.partitioned_index import BucketIndex, band_partition
 
+faust_fixes.apply()
 settings: Settings = load_settings()
 WORKER_ID = settings.worker_id or f"{socket.gethostname()}-{os.getpid()}"
 DATA_DIR = settings.state_dir / "workers" / WORKER_ID

@@ -1,0 +1,78 @@
+"""Two fixes to faust-streaming 0.15.3's offset bookkeeping, which otherwise loses messages.
+
+After a rebalance a ``Stream`` drops messages fetched under the previous consumer generation
+without acknowledging them; they must be read again before the committed offset moves past
+them. Faust's ``Consumer._new_offset`` (the next offset to commit) guards against a hole at
+the head of the acknowledged offsets with ``min(acked) - committed > 1``, but ``committed`` is
+Kafka's committed offset, i.e. the *next* offset to read: one dropped message right at the
+head passes the guard and is committed over, lost for good. And ``perform_seek`` turns a
+committed offset of 0 into ``None``, which disables the guard altogether for a partition
+nobody has committed beyond its first message.
+
+``apply()`` (called when the app is created) makes both exact: nothing is committed while the
+lowest acknowledged (or known-missing, compacted) offset lies beyond the committed one, and
+every assigned partition gets a baseline (its committed offset, else its earliest offset).
+``processors.stall_watchdog`` then seeks such a partition back so the dropped messages are
+read again. Seen in ``tests/integration/test_dedup_cluster.py`` (a copy lost after a worker
+joined) before this fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from faust.transport.consumer import Consumer
+
+_PATCHED = "_marsad_offset_fixes"
+
+
+def lowest_pending(acked: Iterable[int], gap_starts: Iterable[int]) -> int | None:
+    """The lowest offset acknowledged or known to be absent (a gap), or None."""
+    return min([*acked, *gap_starts], default=None)
+
+
+def head_is_missing(committed: int | None, acked: Iterable[int],
+                    gap_starts: Iterable[int]) -> bool:
+    """Whether the message at the committed offset (the next to read) is neither
+    acknowledged nor known to be absent, so nothing may be committed yet."""
+    lowest = lowest_pending(acked, gap_starts)
+    return committed is not None and lowest is not None and lowest > committed
+
+
+def _guarded_new_offset(original: Callable[[Any, Any], int | None]
+                        ) -> Callable[[Any, Any], int | None]:
+    def _new_offset(self: Any, tp: Any) -> int | None:
+        gaps = self._gap.get(tp) if hasattr(self._gap, "get") else self._gap[tp]
+        gap_starts = [interval.begin for interval in gaps] if gaps else []
+        if head_is_missing(self._committed_offset[tp], self._acked[tp], gap_starts):
+            return None
+        return original(self, tp)
+
+    return _new_offset
+
+
+def _baselined_perform_seek(original: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    async def perform_seek(self: Any) -> None:
+        await original(self)
+        unknown = [tp for tp in self.assignment() if self._committed_offset.get(tp) is None]
+        if not unknown:
+            return
+        # Nothing committed, or 0 (which faust stores as None): either way the consumer
+        # starts reading at the partition's earliest offset (auto_offset_reset=earliest).
+        earliest = await self.earliest_offsets(*unknown)
+        for tp in unknown:
+            baseline = earliest.get(tp)
+            if baseline is not None and baseline >= 0:
+                self._committed_offset[tp] = baseline
+
+    return perform_seek
+
+
+def apply() -> None:
+    """Patch faust's Consumer once per process."""
+    if getattr(Consumer, _PATCHED, False):
+        return
+    Consumer._new_offset = _guarded_new_offset(Consumer._new_offset)  # type: ignore[method-assign]
+    Consumer.perform_seek = _baselined_perform_seek(Consumer.perform_seek)  # type: ignore[method-assign]
+    setattr(Consumer, _PATCHED, True)
