@@ -37,7 +37,15 @@ _ARTICLE_COLUMNS = ("parent_id", "part", "url", "outlet", "title", "published_at
 # merged_into is decided by the sink itself (see _merge_incidents), never by a message.
 _EVENT_COLUMNS = tuple(c.name for c in events.columns
                        if c.name not in {"id", "created_at", "updated_at", "merged_into"})
-_MERGE_LOCK = 0x6D61727361640001  # advisory lock serialising incident merges across sinks
+# Transaction-scoped advisory lock taken first by every articles or events write. Links between
+# copies and events, and incident merges, read rows another sink may be writing: under READ
+# COMMITTED two concurrent transactions would each miss the other's rows and the link would
+# never be made. Taken before any write, it also cannot deadlock with row locks.
+_SOURCES_LOCK = 0x6D61727361640001
+
+
+def _serialise(conn: Connection) -> None:
+    conn.execute(select(func.pg_advisory_xact_lock(_SOURCES_LOCK)))
 _MERGE_FIELDS = ("id", "article_id", "event_type", "actor1", "actor2", "latitude", "longitude",
                  "geo_precision", "country", "event_date")
 
@@ -113,6 +121,7 @@ def _last_per_id(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 def write_articles(conn: Connection, items: Sequence[DedupedArticle | DuplicateLink]) -> int:
     """Upsert stories and apply late duplicate findings; copies also become further
     sources of the original's events."""
+    _serialise(conn)
     rows = _last_per_id(article_row(i) for i in items if isinstance(i, DedupedArticle))
     touched = _upsert(conn, articles, rows, _ARTICLE_COLUMNS)
     links = {i.article_id: i for i in items if isinstance(i, DuplicateLink)}
@@ -153,6 +162,7 @@ def write_event_batches(conn: Connection, batches: Sequence[EventBatch],
                         merge_km: float = 25.0, merge_days: int = 1) -> int:
     """Replace each story's coded events by the batch's, and merge new events into the
     incidents other articles already reported; returns event rows touched."""
+    _serialise(conn)
     latest = {batch.article_id: batch for batch in batches}
     article_ids = list(latest)
     rows = _last_per_id(event_row(e) for b in latest.values() for e in b.events)
@@ -187,14 +197,13 @@ def _merge_incidents(conn: Connection, new_rows: list[dict[str, Any]], max_km: f
                      max_days: int) -> None:
     """Point each newly stored event at the incident it reports, if one is stored.
 
-    Runs under a transaction-scoped advisory lock, so two sinks committing reports of
-    the same incident at once cannot both make it a new incident. Stored rows keep their
+    Runs under the transaction's advisory lock (``_serialise``), so two sinks committing
+    reports of the same incident at once cannot both make it a new incident. Stored rows keep their
     decision on replay (only new rows are considered).
     """
     dated = [r for r in new_rows if r["event_date"] is not None]
     if not dated:
         return
-    conn.execute(select(func.pg_advisory_xact_lock(_MERGE_LOCK)))
     window = timedelta(days=max_days)
     new_ids = [r["id"] for r in dated]
     stored = conn.execute(
