@@ -23,8 +23,8 @@ from processors.app import app, settings
 
 log = logging.getLogger("marsad.watchdog")
 
-CHECK_INTERVAL_SECONDS = 5.0
-STALL_SECONDS = 20.0
+CHECK_INTERVAL_SECONDS = 2.0
+STALL_SECONDS = 10.0
 PIPELINE_TOPICS = frozenset(settings.topic(t.name) for t in TOPICS)
 
 
