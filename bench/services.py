@@ -20,7 +20,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from infra.processes import free_port, read_pid, spawn, stop_pid
+from infra.processes import free_port, private_services_env, read_pid, spawn, stop_pid
 from marsad.config import PROJECT_ROOT, Settings, load_settings
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -160,19 +160,7 @@ def launch(state: Path | None = None, prefix: str = "bench") -> Services:
     owns = state is None
     state = state or Path(tempfile.mkdtemp(prefix="marsad-bench-"))
     state.mkdir(parents=True, exist_ok=True)
-    if os.geteuid() == 0:  # the postgres user must be able to reach the data folder
-        shutil.chown(state, "postgres")
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("MARSAD_")},
-        "MARSAD_KAFKA_BOOTSTRAP": f"127.0.0.1:{free_port()}",
-        "MARSAD_KAFKA_CONTROLLER_PORT": str(free_port()),
-        "MARSAD_DATABASE_URL": f"postgresql+psycopg://marsad@127.0.0.1:{free_port()}/marsad",
-        "MARSAD_STATE_DIR": str(state),
-        "MARSAD_CACHE_DIR": str(PROJECT_ROOT / ".cache"),
-        "MARSAD_TOPIC_PREFIX": prefix,
-        "MARSAD_LOG_FORMAT": "json",
-        "PYTHONUNBUFFERED": "1",
-    }
+    env = private_services_env(state, prefix, PROJECT_ROOT / ".cache")
     svc = Services(state, env, load_settings(env), owns_state=owns)
     svc.marsad("up")
     return svc

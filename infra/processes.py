@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -30,6 +31,26 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+def private_services_env(state: Path, prefix: str, cache_dir: Path,
+                         **extra: str) -> dict[str, str]:
+    """The environment of a private broker and database on free loopback ports, with their
+    data under ``state`` and topics named ``<prefix>.*`` (tests and benchmarks use it)."""
+    if os.geteuid() == 0:  # the postgres user must be able to reach the data folder
+        shutil.chown(state, "postgres")
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith("MARSAD_")},
+        "MARSAD_KAFKA_BOOTSTRAP": f"127.0.0.1:{free_port()}",
+        "MARSAD_KAFKA_CONTROLLER_PORT": str(free_port()),
+        "MARSAD_DATABASE_URL": f"postgresql+psycopg://marsad@127.0.0.1:{free_port()}/marsad",
+        "MARSAD_STATE_DIR": str(state),
+        "MARSAD_CACHE_DIR": str(cache_dir),
+        "MARSAD_TOPIC_PREFIX": prefix,
+        "MARSAD_LOG_FORMAT": "json",
+        "PYTHONUNBUFFERED": "1",
+        **extra,
+    }
 
 
 def read_pid(pid_file: Path) -> int | None:

@@ -5,7 +5,6 @@ temporary state folder, and stopped at the end."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.processes import free_port, read_pid, stop_pid
+from infra.processes import free_port, private_services_env, read_pid, stop_pid
 from marsad.config import Settings, load_settings
 from tests.conftest import ROOT
 
@@ -92,20 +91,7 @@ def launch_services(state: Path, prefix: str) -> Services:
     Everything lives under ``state``; topics and the consumer group carry ``prefix``.
     Stop them with ``shutdown_services``.
     """
-    if os.geteuid() == 0:  # the postgres user must be able to reach the data folder
-        shutil.chown(state, "postgres")
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("MARSAD_")},
-        "MARSAD_KAFKA_BOOTSTRAP": f"127.0.0.1:{free_port()}",
-        "MARSAD_KAFKA_CONTROLLER_PORT": str(free_port()),
-        "MARSAD_DATABASE_URL": f"postgresql+psycopg://marsad@127.0.0.1:{free_port()}/marsad",
-        "MARSAD_STATE_DIR": str(state),
-        "MARSAD_CACHE_DIR": str(ROOT / ".cache"),
-        "MARSAD_TOPIC_PREFIX": prefix,
-        "MARSAD_LOG_FORMAT": "json",
-        "MARSAD_SINK_BATCH_SECONDS": "0.2",
-        "PYTHONUNBUFFERED": "1",
-    }
+    env = private_services_env(state, prefix, ROOT / ".cache", MARSAD_SINK_BATCH_SECONDS="0.2")
     svc = Services(env, load_settings(env))
     started = time.monotonic()
     svc.marsad("up", timeout=900)
