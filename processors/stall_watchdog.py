@@ -5,8 +5,9 @@ generation (``Stream`` skips any message whose ``generation_id`` is stale) witho
 back: the consumer's position is past them, they are never acknowledged, and the committed
 offset stays below them until the next rebalance. Lag then never reaches zero. This timer
 watches each assigned pipeline partition; when its committed offset has not moved for
-``STALL_SECONDS`` while messages wait behind it and none of its messages is in flight, it
-seeks the partition back to the committed offset. Replays are harmless: every stage is
+``STALL_SECONDS`` while messages wait behind it, none of its messages is in flight and the
+message at the committed offset has not been acknowledged, it seeks the partition back to
+the committed offset. Replays are harmless: every stage is
 idempotent.
 """
 
@@ -23,8 +24,8 @@ from processors.app import app, settings
 
 log = logging.getLogger("marsad.watchdog")
 
-CHECK_INTERVAL_SECONDS = 2.0
-STALL_SECONDS = 10.0
+CHECK_INTERVAL_SECONDS = 5.0
+STALL_SECONDS = 20.0
 PIPELINE_TOPICS = frozenset(settings.topic(t.name) for t in TOPICS)
 
 
@@ -61,13 +62,16 @@ async def reseek_stalled_partitions() -> None:
             _progress.clear()
             return
         busy = {m.tp for m in list(consumer._unacked_messages) if not m.acked}
+        acked = consumer._acked_index
         now = time.monotonic()
         for tp in consumer.assignment():
             if tp.topic not in PIPELINE_TOPICS:
                 continue
             committed = consumer._committed_offset.get(tp)
+            # A head already acknowledged waits for a commit, not for a re-read.
+            waiting = tp in busy or (committed is not None and committed in acked.get(tp, ()))
             progress, seek = stalled(_progress.get(tp), committed, consumer.highwater(tp),
-                                     tp in busy, now)
+                                     waiting, now)
             if progress is None:
                 _progress.pop(tp, None)
             else:
