@@ -317,19 +317,27 @@ def truncate(engine: Any) -> None:
         conn.execute(text("TRUNCATE articles, events, event_sources, rejected_messages"))
 
 
-def run_sink(n_articles: int, data: StageData, engine: Any, batch_size: int) -> dict:
-    """The worker's sink path: one transaction per batch, articles then events."""
+def write_timed(engine: Any, article_chunks: Iterable[list[Any]],
+                event_chunks: Iterable[list[Any]]) -> tuple[Timer, Timer]:
+    """Write the article chunks then the event chunks, one transaction each; their timers."""
     from sinks import postgres_writer
 
-    truncate(engine)
     with Timer() as ta:
-        for chunk in _chunks(data.decisions, batch_size):
+        for chunk in article_chunks:
             with engine.begin() as conn:
                 postgres_writer.write_articles(conn, chunk)
     with Timer() as te:
-        for chunk in _chunks(data.batches, batch_size):
+        for chunk in event_chunks:
             with engine.begin() as conn:
                 postgres_writer.write_event_batches(conn, chunk)
+    return ta, te
+
+
+def run_sink(n_articles: int, data: StageData, engine: Any, batch_size: int) -> dict:
+    """The worker's sink path: one transaction per batch, articles then events."""
+    truncate(engine)
+    ta, te = write_timed(engine, _chunks(data.decisions, batch_size),
+                         _chunks(data.batches, batch_size))
     both = Timer()
     both.wall, both.cpu = ta.wall + te.wall, ta.cpu + te.cpu
     events = sum(len(b.events) for b in data.batches)

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench.inprocess import StageData, Timer, _chunks, truncate
+from bench.inprocess import StageData, Timer, _chunks, truncate, write_timed
 
 LIMIT_BATCH = 1000
 MAX_EVENT_ROWS = 2000  # 28 columns x 2,000 rows stays under PostgreSQL's 65,535 parameters
@@ -111,14 +111,8 @@ def postgres_rates(engine: Any, data: StageData) -> dict:
                            "event_rows": sum(len(b.events) for b in data.batches)}
     truncate(engine)
     for label in ("insert", "replay"):
-        with Timer() as ta:
-            for chunk in _chunks(data.decisions, LIMIT_BATCH):
-                with engine.begin() as conn:
-                    postgres_writer.write_articles(conn, chunk)
-        with Timer() as te:
-            for chunk in _event_chunks(data.batches, LIMIT_BATCH):
-                with engine.begin() as conn:
-                    postgres_writer.write_event_batches(conn, chunk)
+        ta, te = write_timed(engine, _chunks(data.decisions, LIMIT_BATCH),
+                             _event_chunks(data.batches, LIMIT_BATCH))
         out[f"articles_{label}_rows_per_s"] = round(len(data.decisions) / ta.wall, 1)
         out[f"events_{label}_rows_per_s"] = (round(out["event_rows"] / te.wall, 1)
                                              if te.wall else None)

@@ -79,11 +79,11 @@ class NearProbe(faust.Record, namespace="marsad.NearProbe.v1", serializer="json"
     """
 
     article_id: str
-    order: str  # first-seen order key: "<clean message timestamp ms, zero-padded>:<article id>"
+    order: str  # first-seen order: "<clean timestamp ms, zero-padded>:<article id>" (also
+    # gives the arrival day the retention window counts from)
     signature: str  # base64 MinHash signature (processors.dedup.minhash.encode)
     markers: list[str]  # polarity markers (processors.dedup.contradiction)
     bands: list[str]  # band keys routed to this partition
-    day: int  # arrival day (days since the epoch), for the retention window
     schema_version: int = SCHEMA_VERSION
 
 

@@ -146,7 +146,7 @@ async def start_near_search(story: CleanArticle, timestamp: float | None) -> Non
     for partition, bands in groups.items():
         await bands_topic.send(key=story.article_id, partition=partition, value=NearProbe(
             article_id=story.article_id, order=order, signature=encoded, markers=markers,
-            bands=bands, day=index.order_day(order)))
+            bands=bands))
 
 
 @app.agent(clean_topic)
@@ -181,12 +181,11 @@ async def near_bands(stream: Any) -> None:
         partition = event.message.partition
         started = time.perf_counter()
         try:
-            found = _probe_buckets(probe, partition)
+            order, found = _probe_buckets(probe, partition)
         except Exception as exc:
             log.exception("near probe failed", extra={"article_id": probe.article_id})
             await send_dead_letter("near_bands", event, "exception", repr(exc), probe.article_id)
             continue
-        order = _stored_order(probe, partition)
         earlier, later = index.split_matches(order, found)
         await near_topic.send(key=probe.article_id, value=NearVerdict(
             article_id=probe.article_id, partition=partition,
@@ -198,13 +197,9 @@ async def near_bands(stream: Any) -> None:
         metrics.STAGE_SECONDS.labels("near_bands").observe(time.perf_counter() - started)
 
 
-def _stored_order(probe: NearProbe, partition: int) -> str:
-    stored = near_signatures.get(f"{partition}:{probe.article_id}")
-    return stored[0] if stored else probe.order
-
-
-def _probe_buckets(probe: NearProbe, partition: int) -> list[index.Match]:
-    """Add the probe to its buckets and signatures; return the near-identical members."""
+def _probe_buckets(probe: NearProbe, partition: int) -> tuple[str, list[index.Match]]:
+    """Add the probe to its buckets and signatures; return the story's first-seen order
+    (kept from its first probe, so a replay keeps it) and the near-identical members."""
     own_key = f"{partition}:{probe.article_id}"
     stored = near_signatures.get(own_key)
     order = stored[0] if stored else probe.order  # a replayed story keeps its first order
@@ -227,7 +222,7 @@ def _probe_buckets(probe: NearProbe, partition: int) -> list[index.Match]:
                                      NEAR_PARAMS)
         if similarity is not None:
             found.append(index.Match(other, entry[0], similarity))
-    return found
+    return order, found
 
 
 @app.agent(near_topic)

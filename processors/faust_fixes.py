@@ -43,7 +43,7 @@ def head_is_missing(committed: int | None, acked: Iterable[int],
 def _guarded_new_offset(original: Callable[[Any, Any], int | None]
                         ) -> Callable[[Any, Any], int | None]:
     def _new_offset(self: Any, tp: Any) -> int | None:
-        gaps = self._gap.get(tp) if hasattr(self._gap, "get") else self._gap[tp]
+        gaps = self._gap.get(tp)  # a defaultdict: .get() does not create an empty entry
         gap_starts = [interval.begin for interval in gaps] if gaps else []
         if head_is_missing(self._committed_offset[tp], self._acked[tp], gap_starts):
             return None
