@@ -56,6 +56,7 @@ from processors.app import (
 )
 from processors.dedup import contradiction, minhash, near
 from processors.dedup import partitioned_index as index
+from processors.delivery import held_events
 from sinks.postgres_sink import PostgresSink
 
 log = logging.getLogger("marsad.worker")
@@ -93,7 +94,7 @@ async def send_dead_letter(stage: str, event: EventT, code: str, error: str,
 @app.agent(raw_topic)
 async def clean(stream: Any) -> None:
     """Validate and clean raw articles into stories keyed by text hash."""
-    async for event in stream.events():
+    async for event in held_events(stream):
         metrics.MESSAGES_IN.labels("clean").inc()
         started = time.perf_counter()
         article_id = None
@@ -153,7 +154,7 @@ async def start_near_search(story: CleanArticle, timestamp: float | None) -> Non
 async def dedupe(stream: Any) -> None:
     """Mark exact copies (same normalised text) of an earlier story; send the others to the
     near-duplicate search (or straight on when it is switched off)."""
-    async for event in stream.events():
+    async for event in held_events(stream):
         story = event.value
         metrics.MESSAGES_IN.labels("dedupe").inc()
         started = time.perf_counter()
@@ -176,7 +177,7 @@ async def dedupe(stream: Any) -> None:
 @app.agent(bands_topic)
 async def near_bands(stream: Any) -> None:
     """Join each probe to its band buckets and compare it with the stories found there."""
-    async for event in stream.events():
+    async for event in held_events(stream):
         probe = event.value
         partition = event.message.partition
         started = time.perf_counter()
@@ -228,7 +229,7 @@ def _probe_buckets(probe: NearProbe, partition: int) -> tuple[str, list[index.Ma
 @app.agent(near_topic)
 async def near_decide(stream: Any) -> None:
     """Gather a story's band verdicts at its home partition and decide."""
-    async for event in stream.events():
+    async for event in held_events(stream):
         item = event.value
         article_id = getattr(item, "article_id", None) or getattr(
             getattr(item, "article", None), "article_id", None)
@@ -310,7 +311,7 @@ async def _maybe_decide(article_id: str, state: index.Pending) -> None:
 @app.agent(unique_topic)
 async def extract(stream: Any) -> None:
     """Code the events of each first-seen story."""
-    async for event in stream.events():
+    async for event in held_events(stream):
         item = event.value
         article_id = item.article.article_id
         metrics.MESSAGES_IN.labels("extract").inc()

@@ -1,4 +1,4 @@
-"""Two fixes to faust-streaming 0.15.3's offset bookkeeping, which otherwise loses messages.
+"""Fixes to faust-streaming 0.15.3's offset bookkeeping, which otherwise loses messages.
 
 After a rebalance a ``Stream`` drops messages fetched under the previous consumer generation
 without acknowledging them; they must be read again before the committed offset moves past
@@ -9,12 +9,20 @@ head passes the guard and is committed over, lost for good. And ``perform_seek``
 committed offset of 0 into ``None``, which disables the guard altogether for a partition
 nobody has committed beyond its first message.
 
-``apply()`` (called when the app is created) makes both exact: nothing is committed while the
-lowest acknowledged (or known-missing, compacted) offset lies beyond the committed one, and
-every assigned partition gets a baseline (its committed offset, else its earliest offset).
-``processors.stall_watchdog`` then seeks such a partition back so the dropped messages are
-read again. Seen in ``tests/integration/test_dedup_cluster.py`` (a copy lost after a worker
-joined) before this fix.
+Worse, a ``Stream`` *acknowledges* the messages it skips (stale generation, or flow stopped
+during a rebalance), and a revoked partition's bookkeeping is emptied before those skips
+happen: the stale offsets land in the acknowledged list of the next assignment, and the
+consumer then commits over messages it has re-fetched but not yet processed. A worker killed
+in that window loses them (``tests/integration/test_dedup_cluster.py``: a copy never cleaned
+by anyone after a SIGKILL during a rebalance).
+
+``apply()`` (called when the app is created) makes the bookkeeping exact:
+- an acknowledgement counts only for a message fetched under the current consumer generation
+  while the flow runs; any other message is re-read after the rebalance's seek anyway;
+- a seek to the committed offsets starts every assigned partition's bookkeeping afresh, with a
+  baseline (its committed offset, else its earliest offset);
+- nothing is committed while the lowest acknowledged (or known-missing, compacted) offset lies
+  beyond the committed one. ``processors.stall_watchdog`` seeks such a partition back.
 """
 
 from __future__ import annotations
@@ -23,6 +31,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from faust.transport.consumer import Consumer
+from faust.types.tuples import ack_lock
+from mode.utils.futures import notify
 
 _PATCHED = "_marsad_offset_fixes"
 
@@ -40,6 +50,28 @@ def head_is_missing(committed: int | None, acked: Iterable[int],
     return committed is not None and lowest is not None and lowest > committed
 
 
+def counts_as_ack(message_generation: int | None, current_generation: int,
+                  flow_active: bool) -> bool:
+    """Whether acknowledging a message may move the committed offset: only a message fetched
+    under the current consumer generation, while the flow is not stopped for a rebalance."""
+    return flow_active and message_generation == current_generation
+
+
+def _current_ack(original: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
+    def ack(self: Any, message: Any) -> bool:
+        app = self.app
+        if counts_as_ack(message.generation_id, app.consumer_generation_id,
+                         app.flow_control.is_active()):
+            return original(self, message)
+        with ack_lock:  # done with, for whoever waits for in-flight messages; never committed
+            message.acked = True
+            self._unacked_messages.discard(message)
+            notify(self._waiting_for_ack)
+        return False
+
+    return ack
+
+
 def _guarded_new_offset(original: Callable[[Any, Any], int | None]
                         ) -> Callable[[Any, Any], int | None]:
     def _new_offset(self: Any, tp: Any) -> int | None:
@@ -55,6 +87,9 @@ def _guarded_new_offset(original: Callable[[Any, Any], int | None]
 def _baselined_perform_seek(original: Callable[[Any], Any]) -> Callable[[Any], Any]:
     async def perform_seek(self: Any) -> None:
         await original(self)
+        for tp in self.assignment():  # re-read from the committed offsets: forget earlier acks
+            for bookkeeping in (self._acked, self._acked_index, self._gap):
+                bookkeeping.pop(tp, None)
         unknown = [tp for tp in self.assignment() if self._committed_offset.get(tp) is None]
         if not unknown:
             return
@@ -73,6 +108,7 @@ def apply() -> None:
     """Patch faust's Consumer once per process."""
     if getattr(Consumer, _PATCHED, False):
         return
+    Consumer.ack = _current_ack(Consumer.ack)  # type: ignore[method-assign]
     Consumer._new_offset = _guarded_new_offset(Consumer._new_offset)  # type: ignore[method-assign]
     Consumer.perform_seek = _baselined_perform_seek(Consumer.perform_seek)  # type: ignore[method-assign]
     setattr(Consumer, _PATCHED, True)

@@ -149,10 +149,10 @@ def test_two_workers_catch_every_copy_through_a_crash_and_a_replay(cluster: Serv
     cluster.start_worker("d2")
     copy_items = _items([_copy(o, kinds[n % 3], n) for n, o in enumerate(originals)])
     half = len(copy_items) // 2
-    produce(cluster.settings, copy_items[:half])
+    assert produce(cluster.settings, copy_items[:half]).sent == half
     os.kill(read_pid(first), signal.SIGKILL)
     cluster.workers.remove(first)  # dead on purpose: not a failure of the drain
-    produce(cluster.settings, copy_items[half:])
+    assert produce(cluster.settings, copy_items[half:]).sent == len(copy_items) - half
     cluster.start_worker("d1-restarted")
     cluster.wait_drained(timeout=300)
 
@@ -169,7 +169,7 @@ def test_two_workers_catch_every_copy_through_a_crash_and_a_replay(cluster: Serv
 
     # Phase 3: originals and copies sent back to back: one of each pair is canonical.
     pairs = [(o, _copy(o, "headline", 1000 + n)) for n, o in enumerate(paired)]
-    produce(cluster.settings, _items([a for pair in pairs for a in pair]))
+    assert produce(cluster.settings, _items([a for pair in pairs for a in pair])).sent == 2 * PAIRS
     cluster.wait_drained(timeout=300)
     rows = _articles(cluster)
     for original, copy in pairs:

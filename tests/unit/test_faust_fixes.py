@@ -35,3 +35,62 @@ def test_patched_new_offset_never_commits_past_a_dropped_head() -> None:
     assert Consumer._new_offset(_FakeConsumer(10, [10, 11, 12]), "tp") == 13
     faust_fixes.apply()  # idempotent: still one layer of patching
     assert Consumer._new_offset(_FakeConsumer(10, [11, 12]), "tp") is None
+
+
+def test_only_current_generation_acks_with_the_flow_running_count() -> None:
+    assert faust_fixes.counts_as_ack(5, 5, flow_active=True)
+    assert not faust_fixes.counts_as_ack(4, 5, flow_active=True)  # fetched before a rebalance
+    assert not faust_fixes.counts_as_ack(5, 5, flow_active=False)  # skipped mid-rebalance
+    assert not faust_fixes.counts_as_ack(None, 5, flow_active=True)
+
+
+class _Flow:
+    def __init__(self, active: bool) -> None:
+        self.active = active
+
+    def is_active(self) -> bool:
+        return self.active
+
+
+class _App:
+    def __init__(self, generation: int, flow_active: bool) -> None:
+        self.consumer_generation_id = generation
+        self.flow_control = _Flow(flow_active)
+        self.topics = self
+
+    def acks_enabled_for(self, topic: str) -> bool:
+        return True
+
+
+class _Message:
+    def __init__(self, offset: int, generation: int) -> None:
+        self.topic, self.tp, self.offset = "raw", "tp", offset
+        self.generation_id, self.acked = generation, False
+
+
+def _acking_consumer(generation: int, flow_active: bool, committed: int) -> object:
+    consumer = _FakeConsumer(committed, [])
+    consumer.app = _App(generation, flow_active)
+    consumer._unacked_messages = set()
+    consumer._waiting_for_ack = None
+    consumer._n_acked = 0
+    return consumer
+
+
+def test_patched_ack_ignores_stale_messages_so_nothing_is_committed_over_them() -> None:
+    faust_fixes.apply()
+    from faust.transport.consumer import Consumer
+
+    consumer = _acking_consumer(generation=7, flow_active=True, committed=10)
+    stale = _Message(12, generation=6)  # skipped by a Stream after the rebalance
+    consumer._unacked_messages.add(stale)
+    assert Consumer.ack(consumer, stale) is False
+    assert stale.acked and stale not in consumer._unacked_messages  # nobody waits for it
+    assert consumer._acked["tp"] == [] and 12 not in consumer._acked_index["tp"]
+    for offset in (10, 11):
+        assert Consumer.ack(consumer, _Message(offset, generation=7)) is True
+    assert Consumer._new_offset(consumer, "tp") == 12  # 12 itself must be read again
+
+    paused = _acking_consumer(generation=7, flow_active=False, committed=10)
+    assert Consumer.ack(paused, _Message(10, generation=7)) is False
+    assert paused._acked["tp"] == []
