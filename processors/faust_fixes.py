@@ -19,14 +19,16 @@ by anyone after a SIGKILL during a rebalance).
 ``apply()`` (called when the app is created) makes the bookkeeping exact:
 - an acknowledgement counts only for a message fetched under the current consumer generation
   while the flow runs; any other message is re-read after the rebalance's seek anyway;
-- a seek to the committed offsets starts every assigned partition's bookkeeping afresh, with a
-  baseline (its committed offset, else its earliest offset);
+- a seek to the committed offsets starts every assigned partition's bookkeeping afresh, and
+  really seeks every one of them: to its committed offset, else to its earliest offset
+  (aiokafka does not move a partition that has no commit yet);
 - nothing is committed while the lowest acknowledged (or known-missing, compacted) offset lies
   beyond the committed one. ``processors.stall_watchdog`` seeks such a partition back.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -34,7 +36,10 @@ from faust.transport.consumer import Consumer
 from faust.types.tuples import ack_lock
 from mode.utils.futures import notify
 
+from processors import metrics
+
 _PATCHED = "_marsad_offset_fixes"
+log = logging.getLogger("marsad.faust_fixes")
 
 
 def lowest_pending(acked: Iterable[int], gap_starts: Iterable[int]) -> int | None:
@@ -63,6 +68,12 @@ def _current_ack(original: Callable[[Any, Any], bool]) -> Callable[[Any, Any], b
         if counts_as_ack(message.generation_id, app.consumer_generation_id,
                          app.flow_control.is_active()):
             return original(self, message)
+        metrics.STALE_ACKS.labels(message.topic).inc()
+        log.debug("stale acknowledgement ignored", extra={
+            "topic": message.topic, "partition": message.partition, "offset": message.offset,
+            "message_generation": message.generation_id,
+            "generation": app.consumer_generation_id,
+            "flow_active": app.flow_control.is_active()})
         with ack_lock:  # done with, for whoever waits for in-flight messages; never committed
             message.acked = True
             self._unacked_messages.discard(message)
@@ -93,13 +104,15 @@ def _baselined_perform_seek(original: Callable[[Any], Any]) -> Callable[[Any], A
         unknown = [tp for tp in self.assignment() if self._committed_offset.get(tp) is None]
         if not unknown:
             return
-        # Nothing committed, or 0 (which faust stores as None): either way the consumer
-        # starts reading at the partition's earliest offset (auto_offset_reset=earliest).
+        # Nothing committed, or 0 (which faust stores as None). aiokafka's seek_to_committed
+        # then leaves the position where it was, past any message skipped in a rebalance:
+        # seek those partitions to their earliest offset, as a first start would read them.
         earliest = await self.earliest_offsets(*unknown)
         for tp in unknown:
             baseline = earliest.get(tp)
             if baseline is not None and baseline >= 0:
                 self._committed_offset[tp] = baseline
+                await self.seek(tp, baseline)
 
     return perform_seek
 

@@ -57,3 +57,7 @@ LAG_SAMPLED_AT = Gauge("marsad_lag_sampled_timestamp_seconds",
 STALL_SEEKS = Counter("marsad_stall_seeks_total",
                       "Partitions sought back to their committed offset after Faust skipped "
                       "messages (see processors.stall_watchdog).", ["topic"], registry=REGISTRY)
+STALE_ACKS = Counter("marsad_stale_acks_total",
+                     "Acknowledgements ignored: the message was fetched before a rebalance (or "
+                     "skipped while it ran) and is read again after it.", ["topic"],
+                     registry=REGISTRY)

@@ -1,14 +1,14 @@
-"""Re-read partitions whose committed offset is stuck behind messages nobody processes.
+"""Safety net: re-read partitions whose committed offset is stuck behind a message nobody
+processes.
 
-Around a rebalance, faust-streaming drops messages fetched under the previous consumer
-generation (``Stream`` skips any message whose ``generation_id`` is stale) without seeking
-back: the consumer's position is past them, they are never acknowledged, and the committed
-offset stays below them until the next rebalance. Lag then never reaches zero. This timer
-watches each assigned pipeline partition; when its committed offset has not moved for
-``STALL_SECONDS`` while messages wait behind it, none of its messages is in flight and the
-message at the committed offset has not been acknowledged, it seeks the partition back to
-the committed offset. Replays are harmless: every stage is
-idempotent.
+``processors.faust_fixes`` closes the ways we found for faust-streaming to pass over a
+message (a skip in a rebalance, a partition without a commit left unsought); should another
+one remain, its sign is a committed offset that stops while messages wait behind it. This
+timer watches each assigned pipeline partition; when its committed offset has not moved for
+``STALL_SECONDS``, none of its messages is in flight and the message at the committed offset
+has not been acknowledged, it seeks the partition back to the committed offset and logs what
+the consumer held (``marsad_stall_seeks_total`` counts it). Replays are harmless: every stage
+is idempotent.
 """
 
 from __future__ import annotations
@@ -77,9 +77,14 @@ async def reseek_stalled_partitions() -> None:
             else:
                 _progress[tp] = progress
             if seek:
+                acked_here = sorted(acked.get(tp, ()))
                 log.warning("partition stalled behind skipped messages: seeking back",
                             extra={"topic": tp.topic, "partition": tp.partition,
-                                   "offset": committed, "highwater": consumer.highwater(tp)})
+                                   "offset": committed, "highwater": consumer.highwater(tp),
+                                   "acked": acked_here[:5], "n_acked": len(acked_here),
+                                   "read_offset": consumer._read_offset.get(tp),
+                                   "unacked": sorted(m.offset for m in consumer._unacked_messages
+                                                     if m.tp == tp)[:5]})
                 metrics.STALL_SEEKS.labels(tp.topic).inc()
                 await consumer.seek(tp, committed)
     except Exception as exc:  # consumer not started, or mid-rebalance

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from faust.types import TP
 from intervaltree import IntervalTree
 
 from processors import faust_fixes
@@ -64,7 +65,7 @@ class _App:
 
 class _Message:
     def __init__(self, offset: int, generation: int) -> None:
-        self.topic, self.tp, self.offset = "raw", "tp", offset
+        self.topic, self.partition, self.tp, self.offset = "raw", 0, "tp", offset
         self.generation_id, self.acked = generation, False
 
 
@@ -94,3 +95,43 @@ def test_patched_ack_ignores_stale_messages_so_nothing_is_committed_over_them() 
     paused = _acking_consumer(generation=7, flow_active=False, committed=10)
     assert Consumer.ack(paused, _Message(10, generation=7)) is False
     assert paused._acked["tp"] == []
+
+
+A, B = TP("raw", 0), TP("raw", 1)
+
+
+class _SeekingConsumer(_FakeConsumer):
+    """Partition A has a commit at 7; B has none; both were read further before."""
+
+    def __init__(self) -> None:
+        super().__init__(None, [])
+        self._committed_offset = defaultdict(lambda: None)
+        self._read_offset = defaultdict(lambda: None)
+        self._acked = defaultdict(list, {A: [9, 10], B: [4]})
+        self._acked_index = defaultdict(set, {A: {9, 10}, B: {4}})
+        self.seeks: dict[TP, int] = {}
+
+    def assignment(self) -> set[TP]:
+        return {A, B}
+
+    async def seek_to_committed(self) -> dict[TP, int | None]:
+        return {A: 7, B: None}  # aiokafka moves A only
+
+    async def earliest_offsets(self, *tps: TP) -> dict[TP, int]:
+        return {tp: 2 for tp in tps}
+
+    async def seek(self, tp: TP, offset: int) -> None:
+        self.seeks[tp] = offset
+
+
+def test_patched_perform_seek_rereads_every_partition_from_a_clean_slate() -> None:
+    import asyncio
+
+    faust_fixes.apply()
+    from faust.transport.consumer import Consumer
+
+    consumer = _SeekingConsumer()
+    asyncio.run(Consumer.perform_seek(consumer))
+    assert consumer._committed_offset[A] == 7 and consumer._committed_offset[B] == 2
+    assert consumer.seeks == {B: 2}  # B has no commit yet: read from the earliest offset again
+    assert not consumer._acked.get(A) and not consumer._acked_index.get(B)
