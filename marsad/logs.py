@@ -31,6 +31,38 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(payload, ensure_ascii=False)
 
 
+class Summary:
+    """Per-message facts logged as one INFO line per flush instead of one line per message.
+
+    ``add(article_id, stories=2)`` records a message; ``flush()`` (a worker timer calls it
+    every second, and it runs by itself every ``max_ids`` messages) logs ``msg`` with
+    ``count``, the summed counters and the space-separated ``article_ids``, so an article
+    stays findable by its id. The per-message line is still logged at DEBUG.
+    """
+
+    def __init__(self, logger: logging.Logger, msg: str, max_ids: int = 200) -> None:
+        self.logger, self.msg, self.max_ids = logger, msg, max_ids
+        self._ids: list[str] = []
+        self._totals: dict[str, int] = {}
+
+    def add(self, article_id: str | None, **counters: int) -> None:
+        if self.logger.isEnabledFor(logging.DEBUG):
+            self.logger.debug(self.msg, extra={"article_id": article_id, **counters})
+        self._ids.append(str(article_id))
+        for key, value in counters.items():
+            self._totals[key] = self._totals.get(key, 0) + value
+        if len(self._ids) >= self.max_ids:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._ids:
+            return
+        ids, totals = self._ids, self._totals
+        self._ids, self._totals = [], {}
+        self.logger.info(self.msg, extra={"count": len(ids), **totals,
+                                          "article_ids": " ".join(ids)})
+
+
 def logging_config(level: str, fmt: str) -> dict[str, Any]:
     """A ``logging.config.dictConfig`` dict for the given level and format."""
     formatter = ({"()": JsonFormatter} if fmt == "json" else

@@ -21,6 +21,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 import processors.lag_monitor
 import processors.stall_watchdog  # noqa: F401 - registers the stalled-partition timer
+from marsad.logs import Summary
 from marsad.schemas import (
     CleanArticle,
     DeadLetter,
@@ -61,6 +62,9 @@ from sinks.postgres_sink import PostgresSink
 
 log = logging.getLogger("marsad.worker")
 sink = PostgresSink(settings)
+# One INFO line per second per stage with the article ids, instead of one per message.
+cleaned_log = Summary(log, "cleaned")
+coded_log = Summary(log, "coded")
 
 
 DEAD_LETTER_PAYLOAD_LIMIT = 512 * 1024  # bytes of the original kept in a dead letter
@@ -113,7 +117,7 @@ async def clean(stream: Any) -> None:
             await clean_topic.send(key=story.text_hash, value=story)
             metrics.MESSAGES_OUT.labels("clean").inc()
         metrics.STAGE_SECONDS.labels("clean").observe(time.perf_counter() - started)
-        log.info("cleaned", extra={"article_id": article_id, "stories": len(stories)})
+        cleaned_log.add(article_id, stories=len(stories))
 
 
 async def emit_decision(decision: DedupedArticle, confirm: bool = False) -> None:
@@ -327,7 +331,7 @@ async def extract(stream: Any) -> None:
             metrics.EVENTS_CODED.labels(coded.event_type).inc()
         metrics.MESSAGES_OUT.labels("extract").inc()
         metrics.STAGE_SECONDS.labels("extract").observe(time.perf_counter() - started)
-        log.info("coded", extra={"article_id": article_id, "events": len(batch.events)})
+        coded_log.add(article_id, events=len(batch.events))
 
 
 async def _store(stream: Any, table: str, write: Callable[[Sequence[Any]], int]) -> None:
@@ -390,6 +394,19 @@ async def _sweep(table: Any, is_expired: Callable[[str, Any], bool]) -> int:
         if n % 5000 == 4999:
             await asyncio.sleep(0)  # let the streams run between chunks
     return dropped
+
+
+@app.timer(interval=1.0)
+async def flush_log_summaries() -> None:
+    """Log the per-second summaries of the cleaned and coded articles."""
+    cleaned_log.flush()
+    coded_log.flush()
+
+
+@app.on_before_shutdown.connect
+async def _flush_logs_at_stop(app: Any, **kwargs: Any) -> None:
+    cleaned_log.flush()
+    coded_log.flush()
 
 
 @app.timer(interval=600.0)

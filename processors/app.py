@@ -46,6 +46,7 @@ app = faust.App(
     topic_replication_factor=settings.replication,
     consumer_auto_offset_reset="earliest",
     producer_acks=-1,
+    producer_linger=settings.producer_linger_ms / 1000.0,
     broker_commit_interval=1.0,
     table_standby_replicas=0,
     web_enabled=True,

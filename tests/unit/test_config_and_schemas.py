@@ -59,3 +59,41 @@ def test_invalid_messages_have_reasons(payload, code):
     with pytest.raises(InvalidMessage) as err:
         parse_raw_article(payload, 2_000)
     assert err.value.code == code
+
+
+def test_records_are_utf8_json_and_read_escaped_json_too():
+    from marsad.schemas import CleanArticle, DedupedArticle
+
+    story = CleanArticle(article_id="a1", parent_id="a1", part=1, parts=1, text=TEXT,
+                         text_hash="h")
+    decision = DedupedArticle(article=story, duplicate_of="a0", similarity=0.9, method="near")
+    data = decision.dumps()
+    assert TEXT.encode("utf-8") in data and b"\\u" not in data  # UTF-8, no escapes
+    assert DedupedArticle.loads(data) == decision
+    # a message written by faust's stock codec (every Arabic letter escaped) still reads
+    escaped = json.dumps(json.loads(data)).encode()
+    assert b"\\u" in escaped and DedupedArticle.loads(escaped) == decision
+
+
+def test_producer_linger_setting():
+    assert load_settings({}).producer_linger_ms >= 0
+    assert load_settings({"MARSAD_PRODUCER_LINGER_MS": "7"}).producer_linger_ms == 7
+    with pytest.raises(ConfigError):
+        load_settings({"MARSAD_PRODUCER_LINGER_MS": "-1"})
+
+
+def test_log_summary_keeps_every_article_id(caplog):
+    import logging
+
+    from marsad.logs import Summary
+
+    logger = logging.getLogger("marsad.test.summary")
+    summary = Summary(logger, "cleaned", max_ids=3)
+    with caplog.at_level(logging.INFO, logger="marsad.test.summary"):
+        for n in range(4):
+            summary.add(f"a{n}", stories=2)
+        summary.flush()
+        summary.flush()  # nothing left: no empty line
+    lines = [r for r in caplog.records if r.name == "marsad.test.summary"]
+    assert [r.article_ids for r in lines] == ["a0 a1 a2", "a3"]
+    assert [(r.count, r.stories) for r in lines] == [(3, 6), (1, 2)]
