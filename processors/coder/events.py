@@ -308,16 +308,12 @@ class _Ctx:
         self._dates = dates
         self._loader = loader
         self._facts: tuple[bool, bool, bool] | None = None
-        self.cue_at: dict[int, set[str]] = {}
+        # (start token, kind) of every cue: one set, not a set of kinds per token
+        self.cue_at: set[tuple[int, str]] = {(c.first, c.kind) for c in cues}
         self.by_kind: dict[str, list[CueMatch]] = {}
-        cue_at, by_kind = self.cue_at, self.by_kind
+        by_kind = self.by_kind
         for c in cues:
             kind = c.kind
-            at = cue_at.get(c.first)
-            if at is None:
-                cue_at[c.first] = {kind}
-            else:
-                at.add(kind)
             same = by_kind.get(kind)
             if same is None:
                 by_kind[kind] = [c]
@@ -349,7 +345,9 @@ class _Ctx:
             has_time = any(d.kind != "year" for d in dates) or "TIME" in self.kinds
             has_number = any(
                 c.first not in in_date for c in self.by_kind.get("NUMBER", ())
-            ) or any(t.norm.isdigit() and i not in in_date for i, t in enumerate(tokens))
+            ) or any(
+                i not in in_date for i in [i for i, t in enumerate(tokens) if t.norm.isdigit()]
+            )
             self._facts = (has_place, has_time, has_number)
         return self._facts
 
@@ -380,7 +378,7 @@ class _Ctx:
 
     def has(self, kind: str, i: int) -> bool:
         """A cue of ``kind`` starts at token ``i``."""
-        return kind in self.cue_at.get(i, ())
+        return (i, kind) in self.cue_at
 
     def verbalised(self, t: TriggerMatch) -> bool:
         """A nominal trigger carried by a verb: a light verb (قام مسلحون بخطف، شنوا هجوما),
@@ -1369,6 +1367,8 @@ CONTEXT_WEIGHTS: dict[str, float] = {
     "subordinate": -0.6,  # mentioned in an "after/following" clause
     "pluperfect": 0.3,  # كان/كانت ... قد + perfect: a completed earlier event of the story
 }
+# The context features found while resolving a candidate (never "context_agent" twice).
+_RESOLVED_CONTEXT = ("context_place", "context_agent", "context_target")
 _KANA = frozenset(lx.normalize(w) for w in (
     "كان", "كانت", "كانوا", "وكان", "وكانت", "وكانوا", "فكان", "فكانت",
 ))
@@ -1563,7 +1563,12 @@ def _code_candidate(
     threshold: float | None = ARTICLE_THRESHOLD,
 ) -> CodedEvent | None:
     """The event of a candidate in its article context, or None when the evidence (sentence
-    plus context) stays under ``ARTICLE_THRESHOLD`` or the sentence is background."""
+    plus context) stays under ``ARTICLE_THRESHOLD`` or the sentence is background.
+
+    A candidate that would stay under the threshold even with every context feature still
+    to be looked for (``_RESOLVED_CONTEXT``) is dropped before its date, place and actors are
+    resolved: those steps only read the article state and fill lazy per-sentence caches
+    (``ensure_context``, ``_read_actors``), so skipping them changes nothing else."""
     ensure_context(analysis, state.published, state.context)
     notes = list(cand.notes)
     context_feats: list[str] = []
@@ -1571,6 +1576,13 @@ def _code_candidate(
         context_feats.append("subordinate")
     if _pluperfect(cand.trigger, analysis):
         context_feats.append("pluperfect")
+    if threshold is not None:
+        known = [*context_feats, "salient"] if salience >= 3 else context_feats
+        best = cand.score + sum(CONTEXT_WEIGHTS[f] for f in known) + sum(
+            max(0.0, CONTEXT_WEIGHTS[f]) for f in _RESOLVED_CONTEXT
+        )
+        if best < threshold - 1e-9:  # the margin covers float rounding of the sum order
+            return None
     family = lx.event_codes()[cand.code].acled_event_type
     event_date, precision, date_note, background = _event_date(cand, analysis, state, family)
     if background:

@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from processors.coder.model import Place
-from processors.coder.text import Token, normalize, phrase_key
+from processors.coder.text import Memo, Token, normalize, phrase_key, stems_of
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 GAZETTEER_PATH = DATA_DIR / "gazetteer.tsv"
@@ -315,9 +315,10 @@ class Gazetteer:
             default=1,
         )
         # Per word form (norm): can a name start here, and its demonym country ("" for none).
-        # Stems are a function of the norm, so both are cached by norm alone.
-        self._may_start: dict[str, bool] = {}
-        self._demonym_of: dict[str, str] = {}
+        # Stems are a function of the norm, so both are memoised by norm alone.
+        self._may_start: Memo[str, bool] = Memo(self._starts_name)
+        self._first_words: Memo[str, tuple[tuple[str, str], ...]] = Memo(self._first_word_keys)
+        self._demonym_of: Memo[str, str] = Memo(self._demonym)
         self._country_codes = {e.country.lower(): e.country_code for e in self.entries}
         for entry in self.entries:
             if entry.kind == "country":
@@ -359,11 +360,37 @@ class Gazetteer:
         the result is the same.
         """
         out: list[PlaceMatch] = []
+        for i, end, phrase, cue in self._spans(tokens, memo, record):
+            first, last = tokens[i], tokens[end - 1]
+            candidates = phrase.entries if cue is not None else phrase.free
+            out.append(
+                PlaceMatch(
+                    entry=candidates[0]
+                    if len(candidates) == 1
+                    else _rank(candidates, {}, [], cue)[0],
+                    candidates=candidates,
+                    token_start=i,
+                    token_end=end,
+                    start=first.start,
+                    end=last.end,
+                    surface=" ".join([t.surface for t in tokens[i:end]]),
+                    key=phrase.key,
+                    cue=cue,
+                )
+            )
+        return out
+
+    def _spans(
+        self,
+        tokens: Sequence[Token],
+        memo: dict[int, tuple[Token, _Found]] | None,
+        record: dict[int, tuple[Token, _Found]] | None,
+    ) -> list[tuple[int, int, _Phrase, str | None]]:
+        """(start, end, phrase, cue) of the names in ``tokens``, left to right, longest
+        first, not overlapping (see ``match``)."""
+        out: list[tuple[int, int, _Phrase, str | None]] = []
         inner_end = len(tokens) - self._max_words
         known = self._may_start
-        for tok in tokens:
-            if tok.norm not in known:
-                self._learn_start(tok)
         # fast path: only the tokens some name can start with are tried
         starts = [i for i, tok in enumerate(tokens) if known[tok.norm]]
         free = 0  # tokens before this index are inside an earlier match
@@ -385,36 +412,21 @@ class Gazetteer:
                 continue
             phrase, cue = found
             end = i + len(phrase.words)
-            first, last = tokens[i], tokens[end - 1]
-            candidates = phrase.entries if cue is not None else phrase.free
-            out.append(
-                PlaceMatch(
-                    entry=candidates[0]
-                    if len(candidates) == 1
-                    else _rank(candidates, {}, [], cue)[0],
-                    candidates=candidates,
-                    token_start=i,
-                    token_end=end,
-                    start=first.start,
-                    end=last.end,
-                    surface=" ".join([t.surface for t in tokens[i:end]]),
-                    key=phrase.key,
-                    cue=cue,
-                )
-            )
+            out.append((i, end, phrase, cue))
             free = end
         return out
 
-    def _learn_start(self, tok: Token) -> None:
+    def _starts_name(self, norm: str) -> bool:
+        """Whether a name can start with the word form ``norm`` (or one of its stems)."""
         index = self._index
-        self._may_start[tok.norm] = tok.norm in index or any(s in index for s in tok.stems)
+        return norm in index or any(s in index for s in stems_of(norm))
 
     def _match_at(self, tokens: Sequence[Token], i: int) -> _Found:
         tok = tokens[i]
         prev_cue = self._previous_cue(tokens, i)
         nxt = tokens[i + 1].norm if i + 1 < len(tokens) else ""
         best: tuple[_Phrase, str | None] | None = None
-        for first, prefix in self._first_word_candidates(tok):
+        for first, prefix in self._first_words[tok.norm]:
             by_second = self._index.get(first)
             if by_second is None:
                 continue
@@ -435,18 +447,19 @@ class Gazetteer:
                 break
         return best
 
-    def _first_word_candidates(self, tok: Token) -> list[tuple[str, str]]:
-        """(candidate word, stripped proclitic) pairs for the first word of a name."""
-        out = [(tok.norm, "")]
-        if tok.norm in self._blocked:  # لجنة is a word, not ل + جنة
-            return out
-        for stem in tok.stems:
+    def _first_word_keys(self, norm: str) -> tuple[tuple[str, str], ...]:
+        """(candidate word, stripped proclitic) pairs of the word form ``norm`` as the first
+        word of a name (memoised per form in ``_first_words``)."""
+        out = [(norm, "")]
+        if norm in self._blocked:  # لجنة is a word, not ل + جنة
+            return tuple(out)
+        for stem in stems_of(norm):
             # لل + stem is also offered in its definite form ال + stem (then not a suffix)
-            prefix = tok.norm[: len(tok.norm) - len(stem)] if tok.norm.endswith(stem) else "ل"
+            prefix = norm[: len(norm) - len(stem)] if norm.endswith(stem) else "ل"
             if not stem.startswith("ال") and prefix.endswith(("ال", "لل")):
                 continue  # "البدر" must not match a place called "بدر"
             out.append((stem, prefix))
-        return out
+        return tuple(out)
 
     @staticmethod
     def _rest_matches(tokens: Sequence[Token], i: int, words: tuple[str, ...]) -> bool:
@@ -482,35 +495,37 @@ class Gazetteer:
         The result also carries the name lookups made here (``match_memo``): ``find`` on a
         slice of ``tokens`` (a sentence of the article) reuses them."""
         counts = CountryContext()
-        if matches is None:
-            matches = self.match(tokens, record=counts.match_memo)
-        for m in matches:
-            codes = {c.country_code for c in m.candidates}
+        if matches is None:  # the names alone: no ``PlaceMatch`` needed
+            spans = [
+                (phrase.entries if cue is not None else phrase.free, i, end)
+                for i, end, phrase, cue in self._spans(tokens, None, counts.match_memo)
+            ]
+        else:
+            spans = [(m.candidates, m.token_start, m.token_end) for m in matches]
+        for candidates, _start, _end in spans:
+            codes = {c.country_code for c in candidates}
             if len(codes) == 1:
                 counts[next(iter(codes))] += 1
             else:
-                for c in m.candidates:
+                for c in candidates:
                     if c.kind == "country":
                         counts[c.country_code] += 1
-        inside = {k for m in matches for k in range(m.token_start, m.token_end)}
+        inside = {k for _c, start, end in spans for k in range(start, end)}
         known = self._demonym_of
-        for k, tok in enumerate(tokens):
-            code = known.get(tok.norm)
-            if code is None:
-                code = self._learn_demonym(tok)
+        for k, code in enumerate([known[tok.norm] for tok in tokens]):
             if code and k not in inside:
                 counts[code] += 1
         return counts
 
-    def _learn_demonym(self, tok: Token) -> str:
+    def _demonym(self, norm: str) -> str:
+        """The country (ISO2) of the demonym ``norm`` or one of its stems, "" for none."""
         demonyms = self.demonyms
-        code = demonyms.get(tok.norm)
+        code = demonyms.get(norm)
         if code is None:
-            for stem in tok.stems:
+            for stem in stems_of(norm):
                 code = demonyms.get(stem)
                 if code is not None:
                     break
-        self._demonym_of[tok.norm] = code or ""
         return code or ""
 
     def resolve(

@@ -24,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-from processors.coder.text import Token, normalize, phrase_key, stems_of
+from processors.coder.text import Memo, Token, normalize, phrase_key, stems_of
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -315,11 +315,10 @@ def _trigger_index() -> _TriggerIndex:
 
 def token_keys(token: Token) -> tuple[tuple[str, str], ...]:
     """(candidate word, stripped proclitic) pairs of a token: its form and its stems."""
-    return _norm_keys(token.norm)
+    return _NORM_KEYS[token.norm]
 
 
-@lru_cache(maxsize=200_000)
-def _norm_keys(norm: str) -> tuple[tuple[str, str], ...]:
+def _keys_of(norm: str) -> tuple[tuple[str, str], ...]:
     keys = [(norm, "")]
     for stem in stems_of(norm):
         if norm.endswith(stem):
@@ -329,14 +328,16 @@ def _norm_keys(norm: str) -> tuple[tuple[str, str], ...]:
     return tuple(keys)
 
 
-@lru_cache(maxsize=200_000)
-def _norm_keyset(norm: str) -> frozenset[str]:
-    return frozenset(k for k, _ in _norm_keys(norm))
+# Per word form (norm): its (candidate word, proclitic) pairs and the set of those words.
+_NORM_KEYS: Memo[str, tuple[tuple[str, str], ...]] = Memo(_keys_of)
+_NORM_KEYSET: Memo[str, frozenset[str]] = Memo(
+    lambda norm: frozenset(k for k, _ in _NORM_KEYS[norm])
+)
 
 
 def token_keyset(token: Token) -> frozenset[str]:
     """The candidate words of a token (its form and its stems) as a set."""
-    return _norm_keyset(token.norm)
+    return _NORM_KEYSET[token.norm]
 
 
 def _match_rest(tokens: list[Token], i: int, words: tuple[str, ...]) -> bool:
@@ -344,8 +345,9 @@ def _match_rest(tokens: list[Token], i: int, words: tuple[str, ...]) -> bool:
         return True
     if i + len(words) > len(tokens):
         return False
+    keyset = _NORM_KEYSET
     for w in words:  # a plain loop: no generator frame per call
-        if w not in _norm_keyset(tokens[i].norm):
+        if w not in keyset[tokens[i].norm]:
             return False
         i += 1
     return True
@@ -365,7 +367,7 @@ def _verb_candidates(
         obj = None
         if entry.objects:
             for j in range(i + 1, min(n, i + entry.max_gap + 2)):
-                if entry.objects & _norm_keyset(tokens[j].norm):
+                if entry.objects & _NORM_KEYSET[tokens[j].norm]:
                     obj = j
                     break
             if obj is None:
@@ -589,7 +591,7 @@ def _alias_candidates(
     out: list[tuple[int, int, ActorEntry, str]] = []
     for first, last, entry, prefix, weak in sc.aliases:
         if weak:
-            prev_ok = first > 0 and bool(heads & _norm_keyset(tokens[first - 1].norm))
+            prev_ok = first > 0 and bool(heads & _NORM_KEYSET[tokens[first - 1].norm])
             if not (prev_ok or _quoted(text, tokens[first])):
                 continue
         out.append((first, last, entry, prefix))
@@ -725,8 +727,7 @@ def _attach_heads(
     ``قوات تابعة للمشير خليفة حفتر`` becomes one LNA mention; a government named after a
     military head or an affiliation (``طائرات موالية لبرلمان طبرق``) becomes its forces.
     """
-    _, heads, affil = _head_sets()
-    military = _military_heads()
+    flags_of = _HEAD_FLAGS
     occupied = {i for s in chosen for i in range(s[0], s[1] + 1)}
     result: list[tuple[int, int, object, str]] = []
     linkers = _LINKERS
@@ -746,24 +747,22 @@ def _attach_heads(
                 elif linked and heads_seen == 0 and prev and prev[1] == i:
                     new_first = -1  # "X التابع لتنظيم القاعدة": an attribute of X, not an actor
                 break
-            keys = token_keys(tokens[i])
-            is_affil = any(k in affil for k, _ in keys)
-            is_head = any(k in heads for k, _ in keys)
+            is_affil, is_head, is_military, head_prefix = flags_of[tokens[i].norm]
             if (
                 not (is_affil or is_head)
                 and tokens[i].norm in linkers
                 and i > 0
                 and i - 1 not in occupied
-                and any(k in heads for k, _ in token_keys(tokens[i - 1]))
+                and flags_of[tokens[i - 1].norm][1]
             ):
                 is_head = True  # مقاتلين في مجلس شورى درنة، عنصرا من القاعدة
             if not (is_affil or is_head):
                 break
             linked = linked or is_affil
             heads_seen += is_head
-            armed = armed or any(k in military for k, _ in keys)
+            armed = armed or is_military
             new_first = i
-            new_prefix = next((p for k, p in keys if k in affil or k in heads), keys[0][1])
+            new_prefix = head_prefix
             i -= 1
         if new_first < 0:
             continue
@@ -782,6 +781,22 @@ def _military_heads() -> frozenset[str]:
         if row["kind"] == "FORCE_HEAD" and row["value"].startswith("military"):
             out.update(phrase_key(p)[0] for p in _split(row["phrases"]))
     return frozenset(out)
+
+
+def _head_flags(norm: str) -> tuple[bool, bool, bool, str]:
+    """(affiliation, member or force head, military head, the proclitic of the first key
+    that is a head or affiliation, else "") of a word form, for ``_attach_heads``."""
+    _, heads, affil = _head_sets()
+    keys = _NORM_KEYS[norm]
+    return (
+        any(k in affil for k, _ in keys),
+        any(k in heads for k, _ in keys),
+        any(k in _military_heads() for k, _ in keys),
+        next((p for k, p in keys if k in affil or k in heads), keys[0][1]),
+    )
+
+
+_HEAD_FLAGS: Memo[str, tuple[bool, bool, bool, str]] = Memo(_head_flags)
 
 
 def state_actor_for(country: str, generic: str) -> str:
@@ -860,80 +875,112 @@ def _multi_firsts() -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in out.items()}
 
 
-_Hit = tuple[str, str, tuple[tuple[int, object, str], ...], frozenset[str], bool, str | None]
+class _Hit(NamedTuple):
+    """The lexicon entries one (key, proclitic) reading of a word form starts."""
+
+    key: str
+    prefix: str
+    cues: tuple[tuple[str, str, str], ...]  # one-word cues: (kind, value, text)
+    aliases: tuple[tuple[ActorEntry, bool], ...]  # one-word aliases: (actor, weak)
+    heads: tuple[tuple[str, str], ...]  # one-word force heads: (value, text)
+    triggers: tuple[tuple[TriggerEntry, str], ...]  # one-word nominal triggers: (entry, text)
+    seconds: frozenset[str]  # second words of the longer phrases it starts
+    is_verb: bool  # a verb form starts here
+    country: str | None  # its gentilic country
 
 
-@lru_cache(maxsize=200_000)
-def _norm_hits(norm: str) -> tuple[_Hit, ...]:
-    """The lexicon entries a word form can start: per (key, proclitic), its one-word rows as
-    (tag, payload, text), the second words of longer phrases it starts, whether a verb starts
-    with it, and its gentilic country. Cached per form: most words of a text hit nothing."""
+def _hits_of(norm: str) -> tuple[_Hit, ...]:
+    """The lexicon entries a word form can start, per (key, proclitic) reading: its one-word
+    rows by lexicon, the second words of longer phrases it starts, whether a verb starts with
+    it, and its gentilic country (memoised per form in ``_NORM_HITS``: most words of a text
+    hit nothing)."""
     single, _multi = _unified()
     firsts = _multi_firsts()
     verbs = _trigger_index().verbs
     gentilics = _actor_index().gentilics
     hits = []
-    for key, prefix in _norm_keys(norm):
-        rows = tuple((row[0], row[3], " ".join(row[2])) for row in single.get(key, ()))
+    for key, prefix in _NORM_KEYS[norm]:
+        rows = single.get(key, ())
         seconds = firsts.get(key, frozenset())
         is_verb = prefix in _VERB_PREFIXES and key in verbs
         country = gentilics.get(key)
         if rows or seconds or is_verb or country:
-            hits.append((key, prefix, rows, seconds, is_verb, country))
+            by_tag: dict[int, list[tuple[object, ...]]] = {_CUE: [], _ALIAS: [], _HEAD: [],
+                                                           _TRIGGER: []}
+            for tag, _rest, words, payload in rows:
+                text = " ".join(words)
+                if tag == _CUE:
+                    kind, value = payload  # type: ignore[misc]
+                    by_tag[tag].append((kind, value, text))
+                elif tag == _ALIAS:
+                    by_tag[tag].append(payload)  # type: ignore[arg-type]
+                elif tag == _HEAD:
+                    by_tag[tag].append((str(payload), text))
+                else:
+                    by_tag[tag].append((payload, text))
+            hits.append(_Hit(
+                key, prefix, tuple(by_tag[_CUE]), tuple(by_tag[_ALIAS]),  # type: ignore[arg-type]
+                tuple(by_tag[_HEAD]), tuple(by_tag[_TRIGGER]),  # type: ignore[arg-type]
+                seconds, is_verb, country,
+            ))
     return tuple(hits)
 
 
-@lru_cache(maxsize=200_000)
-def _norm_may_trigger(norm: str) -> bool:
+def _starts_trigger(norm: str) -> bool:
     verbs = _trigger_index().verbs
     phrases = _trigger_index().phrases
     return any(
         key in phrases or (prefix in _VERB_PREFIXES and key in verbs)
-        for key, prefix in _norm_keys(norm)
+        for key, prefix in _NORM_KEYS[norm]
     )
+
+
+_NORM_HITS: Memo[str, tuple[_Hit, ...]] = Memo(_hits_of)
+_MAY_TRIGGER: Memo[str, bool] = Memo(_starts_trigger)
 
 
 def may_trigger(tokens: list[Token]) -> bool:
     """Cheap screen: could any token start an event trigger?"""
-    return any(map(_norm_may_trigger, [t.norm for t in tokens]))
+    return any(map(_MAY_TRIGGER.__getitem__, [t.norm for t in tokens]))
 
 
 def scan(tokens: list[Token]) -> Scan:
-    """All raw lexicon matches of ``tokens`` (one cached lookup per word form)."""
+    """All raw lexicon matches of ``tokens`` (one memoised lookup per word form).
+
+    A cue kind is kept once per (start, end) token pair and a trigger entry once per
+    (start, end or object) pair: the first reading found wins."""
     multi = _unified()[1]
     result = Scan([], [], [], [], {})
     cues_append = result.cues.append
     new = tuple.__new__  # a named tuple's own constructor is several times slower
     gentilic = result.gentilic
     aliases_append, heads_append = result.aliases.append, result.heads.append
+    all_hits, keyset = _NORM_HITS, _NORM_KEYSET
+    seen_cues: set[tuple[str, int, int]] = set()
+    seen_triggers: set[tuple[int, int, int | None]] = set()
     n = len(tokens)
     for i, tok in enumerate(tokens):
-        hits = _norm_hits(tok.norm)
+        hits = all_hits[tok.norm]
         if not hits:
             continue
-        seen_cues: set[tuple[str, int]] = set()
-        seen_triggers: set[tuple[int, int, int | None]] = set()
-        for key, prefix, rows, seconds, is_verb, country in hits:
+        for key, prefix, cues, aliases, heads, triggers, seconds, is_verb, country in hits:
             if country and i not in gentilic:
                 gentilic[i] = country
             if is_verb:
                 _verb_candidates(tokens, i, key, seen_triggers, result.triggers)
-            for tag, payload, text in rows:  # _add, inlined but for triggers
-                if tag == _CUE:
-                    kind, value = payload  # type: ignore[misc]
-                    if (kind, i) not in seen_cues:
-                        seen_cues.add((kind, i))
-                        cues_append(new(CueMatch, (kind, value, i, i, text)))
-                elif tag == _ALIAS:
-                    actor, weak = payload  # type: ignore[misc]
-                    aliases_append((i, i, actor, prefix, weak))
-                elif tag == _HEAD:
-                    heads_append((i, i, str(payload), prefix, text))
-                else:
-                    _add(result, tokens, tag, payload, text, i, i, prefix, seen_cues,
-                         seen_triggers)
+            for kind, value, text in cues:  # _add, inlined but for triggers
+                if (kind, i, i) not in seen_cues:
+                    seen_cues.add((kind, i, i))
+                    cues_append(new(CueMatch, (kind, value, i, i, text)))
+            for actor, weak in aliases:
+                aliases_append((i, i, actor, prefix, weak))
+            for value, text in heads:
+                heads_append((i, i, value, prefix, text))
+            for entry, text in triggers:
+                _add(result, tokens, _TRIGGER, entry, text, i, i, prefix, seen_cues,
+                     seen_triggers)
             if seconds and i + 1 < n:
-                for second in seconds & _norm_keyset(tokens[i + 1].norm):
+                for second in seconds & keyset[tokens[i + 1].norm]:
                     for tag, rest, text, payload in multi[(key, second)]:
                         if rest and not _match_rest(tokens, i + 2, rest):
                             continue
@@ -952,13 +999,13 @@ def _add(
     i: int,
     last: int,
     prefix: str,
-    seen_cues: set[tuple[str, int]],
+    seen_cues: set[tuple[str, int, int]],
     seen_triggers: set[tuple[int, int, int | None]],
 ) -> None:
     if tag == _CUE:
         kind, value = payload  # type: ignore[misc]
-        if (kind, last) not in seen_cues:
-            seen_cues.add((kind, last))
+        if (kind, i, last) not in seen_cues:
+            seen_cues.add((kind, i, last))
             result.cues.append(CueMatch(kind, value, i, last, text))
     elif tag == _TRIGGER:
         assert isinstance(payload, TriggerEntry)

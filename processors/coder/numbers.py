@@ -16,7 +16,7 @@ from functools import cache
 from itertools import pairwise
 from pathlib import Path
 
-from processors.coder.text import PROCLITICS, Token, normalize, phrase_key, tokenize
+from processors.coder.text import PROCLITICS, Memo, Token, normalize, phrase_key, tokenize
 
 DATA_DIR = Path(__file__).with_name("data")
 
@@ -229,6 +229,14 @@ def hedge_after(tokens: Sequence[Token], i: int) -> tuple[int, str] | None:
     return None if found is None else (found[0], str(found[1]))
 
 
+def _starts_quantity(norm: str) -> bool:
+    """Whether a quantity can start with the word form ``norm`` (a number word or a digit)."""
+    return norm in _screen() or _HAS_DIGIT.search(norm) is not None
+
+
+_MAY_START: Memo[str, bool] = Memo(_starts_quantity)
+
+
 def find_numbers(tokens: Sequence[Token], text: str | None = None) -> list[Quantity]:
     """All quantities in ``tokens`` (left to right, non-overlapping).
 
@@ -238,11 +246,10 @@ def find_numbers(tokens: Sequence[Token], text: str | None = None) -> list[Quant
     gaps = token_gaps(tokens, text)
     base = text_base(tokens, text) if gaps is not None else None
     out: list[Quantity] = []
-    screen = _screen()
+    may_start = _MAY_START
     i, n = 0, len(tokens)
     while i < n:
-        norm = tokens[i].norm
-        if norm not in screen and not _HAS_DIGIT.search(norm):
+        if not may_start[tokens[i].norm]:
             i += 1
             continue
         q = quantity_at(tokens, i, gaps)
