@@ -101,6 +101,7 @@ class Feeder:
     svc: Services
     items: list[ReadResult]
     interval: float = INTERVAL
+    hold_at: int | None = None  # pause by itself once this many items are sent
     sent: int = 0
     errors: list[str] = field(default_factory=list)
     running: threading.Event = field(default_factory=threading.Event)
@@ -114,6 +115,9 @@ class Feeder:
     def _run(self) -> None:
         try:
             for start in range(0, len(self.items), CHUNK):
+                if self.hold_at is not None and start >= self.hold_at:
+                    self.hold_at = None
+                    self.running.clear()
                 self.idle.set()
                 self.running.wait()
                 self.idle.clear()
@@ -351,12 +355,15 @@ def test_database_outage_backs_off_and_recovers(scenario: Services,
     """PostgreSQL down for 30 s mid-stream: the sink retries, memory stays bounded."""
     started = time.monotonic()
     worker = start_worker(scenario, "db-w1")
-    feeder = Feeder(scenario, expected.items)
+    # Half the corpus is held back until the database is down, so the sink must write then.
+    feeder = Feeder(scenario, expected.items, hold_at=len(expected.items) // 2)
     feeder.start()
     at_stop = wait_rows(scenario, worker, FAULT_AFTER_ROWS)
+    feeder.pause()
     rss_before = rss_kib(worker.pid)
     local_postgres.stop(scenario.settings)
     down_at = time.monotonic()
+    feeder.resume()
     rss_peak = rss_before
     while time.monotonic() - down_at < 30:
         assert worker.alive(), f"worker died during the outage:\n{worker.tail()}"
