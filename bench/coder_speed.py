@@ -21,6 +21,7 @@ from pathlib import Path
 
 from processors.cleaning.clean import clean_text
 from processors.coder.events import CODER_VERSION, code_article
+from processors.stages import warm_up
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_ARTICLES = ROOT.parent / "shared" / "data" / "articles" / \
@@ -53,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     corpus = load_corpus(args.corpus)
     for text, anchor in corpus:  # warm caches (lexicons, gazetteer) before timing
         code_article(text, anchor)
+    warm_up()  # as a worker starts: loaded tables frozen out of the cyclic GC's walks
     latencies: list[float] = []
     events = 0
     chars = sum(len(t) for t, _ in corpus)

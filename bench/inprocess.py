@@ -285,6 +285,7 @@ def run_extract(n_articles: int, data: StageData, extract_duplicates: bool = Fal
     todo = [d for d in data.decisions if extract_duplicates or d.duplicate_of is None]
     for d in todo[:WARMUP]:
         stages.extract_stage(d)
+    stages.warm_up()  # as a worker starts: loaded tables frozen out of the cyclic GC's walks
     per: list[float] = []
     events = 0
     with Timer() as t:

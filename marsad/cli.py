@@ -94,8 +94,13 @@ def cmd_worker(s: Settings, args: argparse.Namespace) -> int:
     engine.dispose()
     import faust
 
-    from processors import agents  # noqa: F401 - registers the agents
+    from processors import (
+        agents,  # noqa: F401 - registers the agents
+        stages,
+    )
     from processors.app import app
+
+    stages.warm_up()
 
     worker = faust.Worker(app, loglevel=s.log_level.lower(), logging_config=app.conf.logging_config)
     worker.execute_from_commandline()

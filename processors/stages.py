@@ -5,6 +5,7 @@ Agents in ``processors.agents`` call these and only move messages around.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import re
 from datetime import date, datetime
@@ -120,3 +121,22 @@ def extract_stage(item: DedupedArticle) -> EventBatch:
     coded = code_article(story.text, anchor_date(story), story.article_id)
     return EventBatch(article_id=story.article_id, coder_version=CODER_VERSION,
                       events=[event_record(story.article_id, e) for e in coded])
+
+
+# One sentence touching every lexicon the coder loads lazily: a trigger, an actor, a place, a
+# number in words, a relative date.
+_WARM_UP_TEXT = "قتل ثلاثة مدنيين أمس في غارة جوية شنتها قوات حفتر على مدينة سرت الليبية."
+
+
+def warm_up() -> None:
+    """Load the cleaner's and the coder's tables now, then take every object loaded so far
+    out of the cyclic garbage collector's walks (``gc.freeze``).
+
+    camel-tools' character sets and the lexicons hold a few hundred thousand long-lived
+    objects; a full collection walks them all (36 ms on an idle core, up to 170 ms under
+    load), about once per 360 articles. Workers and the benchmarks call this at start."""
+    clean_text(_WARM_UP_TEXT)
+    text_hash(_WARM_UP_TEXT)
+    code_article(_WARM_UP_TEXT, date(2016, 1, 2), "warm-up")
+    gc.collect()
+    gc.freeze()
