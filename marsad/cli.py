@@ -327,7 +327,12 @@ def main(argv: list[str] | None = None) -> int:
     from marsad.kafka_admin import BrokerUnavailable
     from sinks.database import DatabaseUnavailable
 
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and not hasattr(args, "rest"):
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    if unknown:  # argparse leaves a pass-through command's leading options out of `rest`
+        args.rest = [*unknown, *args.rest]
     try:
         settings = None if getattr(args, "no_settings", False) else load_settings()
         if settings is not None and args.command != "worker":

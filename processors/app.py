@@ -95,8 +95,10 @@ async def _index_recovered_signature(event: Any) -> None:
     if event.value is None:
         return
     partition = int(str(event.key).partition(":")[0])
-    order, signature = event.value[0], event.value[1]
-    for band in minhash.band_keys(minhash.decode(signature), NEAR_PARAMS):
+    order, signature = event.value[0], minhash.decode(event.value[1])
+    if len(signature) != NEAR_PARAMS.num_perm:
+        return  # made with other MinHash parameters: it can never match a story of today's
+    for band in minhash.band_keys(signature, NEAR_PARAMS):
         if band_partition(band, settings.partitions) == partition:
             near_buckets.join(band, order)
 

@@ -10,16 +10,19 @@ from __future__ import annotations
 import numpy as np
 
 from processors.dedup.contradiction import contradicts
-from processors.dedup.minhash import DEFAULT, MinHashParams, band_keys, estimate
+from processors.dedup.minhash import DEFAULT, MinHashParams, band_keys, containment
 
 
 def near_match(sig_a: np.ndarray, markers_a: list[str], sig_b: np.ndarray,
                markers_b: list[str], params: MinHashParams = DEFAULT) -> float | None:
     """Estimated similarity if the two articles are near-duplicates, else None.
 
-    Near-duplicate = estimated Jaccard >= ``params.threshold`` and no contradiction
-    (polarity flip or changed number) between their markers."""
-    sim = estimate(sig_a, sig_b)
+    Near-duplicate = estimated smaller containment (``minhash.containment``: the share of
+    the longer text found in the other) >= ``params.threshold`` and no contradiction
+    (polarity flip, changed number or date) between their markers."""
+    if np.shape(sig_a) != np.shape(sig_b):
+        return None  # signatures of other parameters (stored before a change): not comparable
+    sim = containment(sig_a, sig_b)
     if sim < params.threshold or contradicts(markers_a, markers_b):
         return None
     return sim
@@ -60,11 +63,12 @@ class NearDuplicateIndex:
         self.canonical.append(row if canonical is None else canonical)
         return row
 
-    def query(self, sig: np.ndarray, markers: list[str]) -> tuple[int, float] | None:
+    def query(self, sig: np.ndarray, markers: list[str],
+              keys: list[int] | None = None) -> tuple[int, float] | None:
         """Best earlier near-duplicate as (row, similarity); earliest first on ties."""
         seen: set[int] = set()
         best: tuple[int, float] | None = None
-        for key in _band_ints(sig, self.params):
+        for key in _band_ints(sig, self.params) if keys is None else keys:
             rows = self._buckets.get(key)
             if rows is None:
                 continue
@@ -88,11 +92,12 @@ class NearDuplicateIndex:
             markers: list[str]) -> tuple[str, float] | None:
         """Index an article; return (canonical first-seen id, similarity) if it is a
         near-duplicate of an earlier article, else None (it becomes canonical itself)."""
-        hit = self.query(sig, markers)
+        keys = _band_ints(sig, self.params)
+        hit = self.query(sig, markers, keys)
         canonical = None if hit is None else self.canonical[hit[0]]
         row = self._store(sig, markers, canonical)
         self.ids.append(article_id)
-        for key in _band_ints(sig, self.params):
+        for key in keys:
             rows = self._buckets.get(key)
             if rows is None:
                 self._buckets[key] = row

@@ -52,3 +52,28 @@ def test_trimmed_or_retitled_copy_does_not_contradict() -> None:
 def test_text_without_markers_never_contradicts() -> None:
     assert polarity_markers(BODY) == []
     assert not contradicts([], [])
+
+
+STATEMENT = ("أصدرت وزارة الداخلية بيانا بشأن تنفيذ حكم القصاص في أحد الجناة وقد تم تنفيذ الحكم "
+             "اليوم الاثنين {date} بمحافظة الأحساء في المنطقة الشرقية. " + BODY)
+
+
+def test_changed_date_contradicts() -> None:
+    """A templated statement of another day is another event, even when the words around
+    the date differ too ("الموافق 18" vs "الاثنين 25")."""
+    assert _c(STATEMENT.format(date="الموافق 18 / 10 / 1436هـ"),
+              STATEMENT.format(date="25 / 10 / 1436 هـ"))
+    assert _c(STATEMENT.format(date="2015/8/3م"), STATEMENT.format(date="2015/8/10م"))
+
+
+def test_same_date_or_missing_or_other_calendar_does_not_contradict() -> None:
+    hijri = STATEMENT.format(date="الموافق 18 / 10 / 1436هـ")
+    assert not _c(hijri, STATEMENT.format(date="18/10/1436 هـ"))  # same date, other spelling
+    assert not _c(hijri, STATEMENT.format(date=""))  # date trimmed
+    assert not _c(hijri, STATEMENT.format(date="3 / 8 / 2015م"))  # Gregorian: not compared
+
+
+def test_date_is_one_marker() -> None:
+    m = polarity_markers("في يوم 18 / 10 / 1436هـ وفي 2015/8/3م")
+    assert len([x for x in m if x.startswith("n:")]) == 2
+    assert {x.split("=")[1] for x in m} == {"18", "3"}

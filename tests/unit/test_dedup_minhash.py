@@ -145,3 +145,60 @@ def test_signature_is_fast() -> None:
         band_keys(signature(text))
     per = (time.perf_counter() - start) / runs
     assert per < 0.005  # generous bound for a shared CI machine; measured ~0.5 ms
+
+
+def test_folded_words_and_text_hash_agree_with_fold() -> None:
+    """The per-token passes (MinHash words, exact hash) equal folding the whole text."""
+    import hashlib
+
+    from processors.dedup.minhash import folded
+
+    odd = "قَالَ: «إنّ ٣ أشخاص»—الأربعاء\u200c،ومستشفى ـــ\u00a0الرمادي؟ 18/10/1436هـ"
+    for text in (TEXT, OTHER, odd, "", "  ،،  "):
+        assert list(folded(text)[0]) == words(text)
+        assert folded(text)[1].size == len(words(text))
+        assert text_hash(text) == hashlib.sha256(fold(text).encode()).hexdigest()[:32]
+
+
+def test_cardinality_and_containment_estimates() -> None:
+    from processors.dedup.minhash import cardinality, containment
+
+    long_text = " ".join(f"كلمة{i} نص{i * 7}" for i in range(600))  # 1199 distinct 2-shingles
+    sig = signature(long_text)
+    n = shingle_hashes(long_text).size
+    assert abs(cardinality(sig) - n) / n < 0.25
+    assert cardinality(signature("")) == 0.0
+    assert containment(sig, sig) == 1.0
+    half = " ".join(long_text.split()[:600])  # the first half, contained in the long text
+    # Jaccard ~0.5, but only half of the longer text is in the shorter one
+    assert abs(containment(sig, signature(half)) - 0.5) < 0.12
+    assert containment(signature(TEXT), signature(OTHER)) < 0.1
+    trimmed = TEXT.rsplit(".", 2)[0] + "."
+    assert containment(signature(TEXT), signature(trimmed)) >= estimate(signature(TEXT),
+                                                                         signature(trimmed))
+
+
+def test_decoded_signature_gives_same_bands_partitions_and_match() -> None:
+    """What travels (encode) and what is stored (decode) agree with the partitioned index."""
+    from processors.dedup import partitioned_index
+    from processors.dedup.near import near_match
+
+    sig = signature(TEXT)
+    back = decode(encode(sig))
+    assert band_keys(back) == band_keys(sig)
+    assert partitioned_index.group_by_partition(band_keys(back), 4) == \
+        partitioned_index.group_by_partition(band_keys(sig), 4)
+    trimmed = signature(TEXT.rsplit(".", 2)[0] + ".")
+    assert near_match(back, [], decode(encode(trimmed)), []) == near_match(sig, [], trimmed, [])
+    # a signature stored under other parameters is never compared
+    assert near_match(sig, [], signature(TEXT, MinHashParams(num_perm=128, bands=64)), []) \
+        is None
+
+
+def test_banding_s_curve_sits_below_threshold() -> None:
+    """Pairs at the decision threshold almost always share a band: at containment =
+    threshold the Jaccard is at least t / (2 - t) (equal sizes)."""
+    p = DEFAULT
+    j = p.threshold / (2 - p.threshold)
+    assert 1 - (1 - j ** p.rows) ** p.bands > 0.98
+    assert (1 / p.bands) ** (1 / p.rows) < j  # 50%-collision point below it
