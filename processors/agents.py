@@ -53,15 +53,14 @@ from processors.app import (
     near_topic,
     raw_topic,
     settings,
+    sink,
     unique_topic,
 )
 from processors.dedup import contradiction, minhash, near
 from processors.dedup import partitioned_index as index
 from processors.delivery import held_events
-from sinks.postgres_sink import PostgresSink
 
 log = logging.getLogger("marsad.worker")
-sink = PostgresSink(settings)
 # One INFO line per second per stage with the article ids, instead of one per message.
 cleaned_log = Summary(log, "cleaned")
 coded_log = Summary(log, "coded")

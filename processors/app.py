@@ -15,6 +15,7 @@ from marsad.schemas import CleanArticle, DeadLetter, DedupedArticle, EventBatch,
 from processors import faust_fixes
 from processors.dedup import minhash
 from processors.dedup.partitioned_index import BucketIndex, band_partition
+from sinks.postgres_sink import PostgresSink
 
 faust_fixes.apply()
 settings: Settings = load_settings()
@@ -116,3 +117,6 @@ near_parked = app.Table("near-parked", default=None, key_type=str,
 # article id -> [order, canonical id, canonical order, similarity] once decided
 near_decided = app.Table("near-decided", default=None, key_type=str,
                          partitions=settings.partitions, extra_topic_configs=_EXPIRING)
+
+# The database writer of the sink agents (its engine is created on first use).
+sink = PostgresSink(settings)

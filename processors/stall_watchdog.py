@@ -20,12 +20,12 @@ from typing import Any
 
 from marsad.topics import TOPICS
 from processors import metrics
-from processors.app import app, settings
+from processors.app import app, settings, sink
 
 log = logging.getLogger("marsad.watchdog")
 
 CHECK_INTERVAL_SECONDS = 5.0
-STALL_SECONDS = 20.0
+STALL_SECONDS = 60.0
 PIPELINE_TOPICS = frozenset(settings.topic(t.name) for t in TOPICS)
 
 
@@ -58,7 +58,9 @@ async def reseek_stalled_partitions() -> None:
     """Seek stalled partitions back to their committed offsets (never raises)."""
     consumer = app.consumer
     try:
-        if app.rebalancing or app.tables.recovery.in_recovery:
+        # While a sink waits out a database outage, messages queue up unread by its stream:
+        # they are not in flight as the consumer counts it, yet not skipped either.
+        if app.rebalancing or app.tables.recovery.in_recovery or sink.backing_off:
             _progress.clear()
             return
         busy = {m.tp for m in list(consumer._unacked_messages) if not m.acked}

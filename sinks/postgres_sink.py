@@ -59,8 +59,14 @@ def _root(exc: BaseException) -> BaseException:
     return exc
 
 
+class DatabaseUnreachable(Exception):
+    """Rows were refused while the database did not answer a ping: an outage, not bad data."""
+
+
 def error_kind(exc: BaseException) -> str:
     """``TRANSIENT``, ``DATA`` or ``FAULT`` for an exception raised by a batch write."""
+    if isinstance(exc, DatabaseUnreachable):
+        return TRANSIENT
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return TRANSIENT
     if isinstance(exc, (DisconnectionError, PoolTimeout)):
@@ -159,6 +165,7 @@ class PostgresSink:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._engine: Engine | None = None
+        self.backing_off = 0  # batches waiting to retry a failed write (messages queue up)
 
     @property
     def engine(self) -> Engine:
@@ -196,7 +203,9 @@ class PostgresSink:
         """Write a batch in a thread: retry transient errors, set refused rows aside.
 
         Returns the outcome; ``outcome.rejected`` lists the values (by index) the database
-        refused, every other value is committed. Only returns once that is true.
+        refused, every other value is committed. Only returns once that is true. Rows count
+        as refused only while the database answers: an error that looked like bad data
+        during an outage is retried like the outage itself.
         """
         loop = asyncio.get_running_loop()
         delay = FIRST_BACKOFF_SECONDS
@@ -210,6 +219,8 @@ class PostgresSink:
                 else:
                     outcome = await loop.run_in_executor(None, isolate_rejected, write,
                                                          values, first_error)
+                    if outcome.rejected and not await loop.run_in_executor(None, self.ping):
+                        raise DatabaseUnreachable(outcome.rejected[0].error)
             except Exception as exc:
                 kind = error_kind(exc)
                 if kind == DATA and first_error is None:
@@ -219,19 +230,7 @@ class PostgresSink:
                     first_error = exc
                     continue
                 first_error = None
-                metrics.SINK_RETRIES.labels(table).inc()
-                if kind == TRANSIENT:
-                    metrics.DATABASE_UP.set(0)
-                    log.warning("database write failed; retrying",
-                                extra={"table": table, "rows": len(values),
-                                       "retry_in_s": delay, "error": describe(exc)[:300]})
-                else:
-                    metrics.ERRORS.labels(f"sink_{table}", "db_fault").inc()
-                    log.error("database write failed (not a connection or data error: "
-                              "schema or code fault?); retrying",
-                              extra={"table": table, "rows": len(values), "retry_in_s": delay,
-                                     "error": describe(exc)[:300]})
-                await asyncio.sleep(delay)
+                await self._back_off(table, len(values), kind, exc, delay)
                 delay = min(delay * 2, MAX_BACKOFF_SECONDS)
                 continue
             metrics.DATABASE_UP.set(1)
@@ -242,6 +241,27 @@ class PostgresSink:
             for row in outcome.rejected:
                 metrics.SINK_REJECTED.labels(table, row.code).inc()
             return outcome
+
+    async def _back_off(self, table: str, rows: int, kind: str, exc: BaseException,
+                        delay: float) -> None:
+        """Log a failed write and wait ``delay`` seconds before it is tried again."""
+        metrics.SINK_RETRIES.labels(table).inc()
+        if kind == TRANSIENT:
+            metrics.DATABASE_UP.set(0)
+            log.warning("database write failed; retrying",
+                        extra={"table": table, "rows": rows, "retry_in_s": delay,
+                               "error": describe(exc)[:300]})
+        else:
+            metrics.ERRORS.labels(f"sink_{table}", "db_fault").inc()
+            log.error("database write failed (not a connection or data error: "
+                      "schema or code fault?); retrying",
+                      extra={"table": table, "rows": rows, "retry_in_s": delay,
+                             "error": describe(exc)[:300]})
+        self.backing_off += 1
+        try:
+            await asyncio.sleep(delay)
+        finally:
+            self.backing_off -= 1
 
     async def write_with_retry(self, table: str, write: Callable[[Sequence[Any]], int],
                                values: Sequence[Any]) -> int:

@@ -288,6 +288,9 @@ def verify(svc: Services, exp: Expected, label: str, started: float, extra: str 
                 "SELECT parent_id, part FROM articles GROUP BY parent_id, part "
                 "HAVING count(*) > 1")).fetchall()
             rejected = conn.execute(text("SELECT count(*) FROM rejected_messages")).scalar_one()
+            reasons = conn.execute(text(
+                "SELECT stage, error_code, min(error), count(*) FROM rejected_messages "
+                "GROUP BY stage, error_code ORDER BY count(*) DESC")).fetchall()
     finally:
         engine.dispose()
     by_hash: dict[str, list[dict]] = defaultdict(list)
@@ -330,7 +333,7 @@ def verify(svc: Services, exp: Expected, label: str, started: float, extra: str 
             batch = stages.extract_stage(DedupedArticle(article=story))
             possible |= {(e.event_id, e.article_id) for e in batch.events}
     assert expected_links <= links <= possible, "coded events differ from the coder's output"
-    assert rejected == rejected_expected
+    assert rejected == rejected_expected, [tuple(r) for r in reasons]
 
 
 def test_sigkilled_worker_is_replaced_without_loss(scenario: Services, expected: Expected) -> None:

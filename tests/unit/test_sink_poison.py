@@ -133,6 +133,7 @@ def test_write_batch_retries_transient_then_isolates(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(postgres_sink, "FIRST_BACKOFF_SECONDS", 0.001)
     table = FakeTable({2: NUL, 9: UNIQUE}, transient_on=1)
     sink = PostgresSink(load_settings({}))
+    sink.ping = lambda: True  # type: ignore[method-assign]
     outcome = asyncio.run(sink.write_batch("articles", table.write, list(range(12))))
     assert sorted(table.rows) == [v for v in range(12) if v not in (2, 9)]
     assert [(r.index, r.code) for r in outcome.rejected] == [(2, "db_data_error"),
@@ -153,3 +154,15 @@ def test_write_batch_retries_a_fault_instead_of_rejecting(monkeypatch: pytest.Mo
     outcome = asyncio.run(sink.write_batch("events", write, [1, 2, 3]))
     assert calls == [3, 3, 3] and outcome.rejected == [] and outcome.touched == 3
 
+
+def test_rows_refused_while_the_database_is_unreachable_are_retried_not_rejected(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(postgres_sink, "FIRST_BACKOFF_SECONDS", 0.001)
+    answers = iter([False, False, True])  # the database is back at the third ping
+    sink = PostgresSink(load_settings({}))
+    sink.ping = lambda: next(answers)  # type: ignore[method-assign]
+    table = FakeTable({4: NUL})
+    outcome = asyncio.run(sink.write_batch("articles", table.write, list(range(6))))
+    assert [(r.index, r.code) for r in outcome.rejected] == [(4, "db_data_error")]
+    assert set(table.rows) == {0, 1, 2, 3, 5} and sink.backing_off == 0  # upserts: rewritten
+    assert next(answers, None) is None  # refused twice while down: retried, not rejected
