@@ -69,7 +69,7 @@ def _current_ack(original: Callable[[Any, Any], bool]) -> Callable[[Any, Any], b
                          app.flow_control.is_active()):
             return original(self, message)
         metrics.STALE_ACKS.labels(message.topic).inc()
-        log.debug("stale acknowledgement ignored", extra={
+        log.info("stale acknowledgement ignored", extra={
             "topic": message.topic, "partition": message.partition, "offset": message.offset,
             "message_generation": message.generation_id,
             "generation": app.consumer_generation_id,

@@ -24,8 +24,8 @@ from processors.app import app, settings, sink
 
 log = logging.getLogger("marsad.watchdog")
 
-CHECK_INTERVAL_SECONDS = 5.0
-STALL_SECONDS = 60.0
+CHECK_INTERVAL_SECONDS = 3.0
+STALL_SECONDS = 15.0
 PIPELINE_TOPICS = frozenset(settings.topic(t.name) for t in TOPICS)
 
 
