@@ -64,6 +64,7 @@ log = logging.getLogger("marsad.worker")
 # One INFO line per second per stage with the article ids, instead of one per message.
 cleaned_log = Summary(log, "cleaned")
 coded_log = Summary(log, "coded")
+SUMMARIES = (cleaned_log, coded_log)
 
 
 DEAD_LETTER_PAYLOAD_LIMIT = 512 * 1024  # bytes of the original kept in a dead letter
@@ -398,14 +399,14 @@ async def _sweep(table: Any, is_expired: Callable[[str, Any], bool]) -> int:
 @app.timer(interval=1.0)
 async def flush_log_summaries() -> None:
     """Log the per-second summaries of the cleaned and coded articles."""
-    cleaned_log.flush()
-    coded_log.flush()
+    for summary in SUMMARIES:
+        summary.flush()
 
 
 @app.on_before_shutdown.connect
 async def _flush_logs_at_stop(app: Any, **kwargs: Any) -> None:
-    cleaned_log.flush()
-    coded_log.flush()
+    for summary in SUMMARIES:
+        summary.flush()
 
 
 @app.timer(interval=600.0)
