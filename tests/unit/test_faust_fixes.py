@@ -135,3 +135,17 @@ def test_patched_perform_seek_rereads_every_partition_from_a_clean_slate() -> No
     assert consumer._committed_offset[A] == 7 and consumer._committed_offset[B] == 2
     assert consumer.seeks == {B: 2}  # B has no commit yet: read from the earliest offset again
     assert not consumer._acked.get(A) and not consumer._acked_index.get(B)
+
+
+def test_no_offset_range_is_ever_taken_as_done_without_an_ack() -> None:
+    import asyncio
+
+    faust_fixes.apply()
+    from faust.transport.consumer import Consumer
+
+    consumer = _FakeConsumer(5, [5])
+    asyncio.run(Consumer._add_gap(consumer, A, 6, 40))  # a record at 41 arrived after a seek
+    consumer._acked[A] = [5, 41]
+    consumer._acked_index[A] = {5, 41}
+    consumer._committed_offset[A] = 5
+    assert Consumer._new_offset(consumer, A) == 6  # not 42: 6..40 were never processed
