@@ -1,20 +1,15 @@
 """Fixes to faust-streaming 0.15.3's offset bookkeeping, which otherwise loses messages.
 
-After a rebalance a ``Stream`` drops messages fetched under the previous consumer generation
-without acknowledging them; they must be read again before the committed offset moves past
-them. Faust's ``Consumer._new_offset`` (the next offset to commit) guards against a hole at
-the head of the acknowledged offsets with ``min(acked) - committed > 1``, but ``committed`` is
-Kafka's committed offset, i.e. the *next* offset to read: one dropped message right at the
-head passes the guard and is committed over, lost for good. And ``perform_seek`` turns a
-committed offset of 0 into ``None``, which disables the guard altogether for a partition
-nobody has committed beyond its first message.
-
-Worse, a ``Stream`` *acknowledges* the messages it skips (stale generation, or flow stopped
-during a rebalance), and a revoked partition's bookkeeping is emptied before those skips
-happen: the stale offsets land in the acknowledged list of the next assignment, and the
-consumer then commits over messages it has re-fetched but not yet processed. A worker killed
-in that window loses them (``tests/integration/test_dedup_cluster.py``: a copy never cleaned
-by anyone after a SIGKILL during a rebalance).
+Faust commits the offset below the first hole in its list of acknowledged offsets. Several
+things put offsets in that list that nobody processed: a ``Stream`` *acknowledges* the
+messages it skips (stale generation, or flow stopped during a rebalance), and a revoked
+partition's bookkeeping is emptied before those skips happen, so they land in the next
+assignment's list; a jump in fetched offsets (records fetched before a seek handed out after
+it) is recorded as a "gap" and counted as done. Its guard against a hole at the head is off
+by one (``committed`` is the *next* offset to read), and ``perform_seek`` turns a committed
+offset of 0 into ``None``, which disables the guard. A worker killed, or a message dropped,
+in such a window was lost for good (``tests/integration/test_dedup_cluster.py``,
+``tests/integration/test_faults.py``).
 
 ``apply()`` (called when the app is created) makes the bookkeeping exact:
 - an acknowledgement counts only for a message fetched under the current consumer generation
@@ -22,10 +17,8 @@ by anyone after a SIGKILL during a rebalance).
 - a seek to the committed offsets starts every assigned partition's bookkeeping afresh, and
   really seeks every one of them: to its committed offset, else to its earliest offset
   (aiokafka does not move a partition that has no commit yet);
-- no offset range is taken as missing (a "gap"): a seek while records fetched before it were
-  still being handed out made faust record the range up to them as a gap and commit over
-  messages it then dropped (below its read offset) and never processed: a story of the
-  SIGKILL test was lost so, after the stall watchdog's seek;
+- no offset range is taken as missing (a "gap"): Marsad's pipeline topics are neither
+  compacted nor transactional, so their offsets are contiguous;
 - nothing is committed while the lowest acknowledged offset lies beyond the committed one.
   ``processors.stall_watchdog`` seeks such a partition back.
 """
@@ -46,16 +39,10 @@ _PATCHED = "_marsad_offset_fixes"
 log = logging.getLogger("marsad.faust_fixes")
 
 
-def lowest_pending(acked: Iterable[int], gap_starts: Iterable[int]) -> int | None:
-    """The lowest offset acknowledged or known to be absent (a gap), or None."""
-    return min([*acked, *gap_starts], default=None)
-
-
-def head_is_missing(committed: int | None, acked: Iterable[int],
-                    gap_starts: Iterable[int]) -> bool:
-    """Whether the message at the committed offset (the next to read) is neither
-    acknowledged nor known to be absent, so nothing may be committed yet."""
-    lowest = lowest_pending(acked, gap_starts)
+def head_is_missing(committed: int | None, acked: Iterable[int]) -> bool:
+    """Whether the message at the committed offset (the next to read) is not acknowledged
+    while later ones are, so nothing may be committed yet."""
+    lowest = min(acked, default=None)
     return committed is not None and lowest is not None and lowest > committed
 
 
@@ -90,9 +77,7 @@ def _current_ack(original: Callable[[Any, Any], bool]) -> Callable[[Any, Any], b
 def _guarded_new_offset(original: Callable[[Any, Any], int | None]
                         ) -> Callable[[Any, Any], int | None]:
     def _new_offset(self: Any, tp: Any) -> int | None:
-        gaps = self._gap.get(tp)  # a defaultdict: .get() does not create an empty entry
-        gap_starts = [interval.begin for interval in gaps] if gaps else []
-        if head_is_missing(self._committed_offset[tp], self._acked[tp], gap_starts):
+        if head_is_missing(self._committed_offset[tp], self._acked[tp]):
             return None
         return original(self, tp)
 
@@ -103,7 +88,7 @@ def _baselined_perform_seek(original: Callable[[Any], Any]) -> Callable[[Any], A
     async def perform_seek(self: Any) -> None:
         await original(self)
         for tp in self.assignment():  # re-read from the committed offsets: forget earlier acks
-            for bookkeeping in (self._acked, self._acked_index, self._gap):
+            for bookkeeping in (self._acked, self._acked_index):
                 bookkeeping.pop(tp, None)
         unknown = [tp for tp in self.assignment() if self._committed_offset.get(tp) is None]
         if not unknown:
@@ -122,9 +107,9 @@ def _baselined_perform_seek(original: Callable[[Any], Any]) -> Callable[[Any], A
 
 
 async def _no_gap(self: Any, tp: Any, offset_from: int, offset_to: int) -> None:
-    """Record no gap: Marsad's pipeline topics are neither compacted nor transactional, so
-    their offsets are contiguous, and a jump only means records fetched before a seek came
-    after it. Faust counted the skipped range as done and committed over it."""
+    """Record no gap: on Marsad's contiguous topics a jump only means records fetched before
+    a seek came after it; faust counted the range as done and committed over messages it
+    then dropped below its read offset (a story of the SIGKILL test was lost so)."""
 
 
 def apply() -> None:

@@ -1,9 +1,10 @@
 """Safety net: re-read partitions whose committed offset is stuck behind a message nobody
 processes.
 
-``processors.faust_fixes`` closes the ways we found for faust-streaming to pass over a
-message (a skip in a rebalance, a partition without a commit left unsought); should another
-one remain, its sign is a committed offset that stops while messages wait behind it. This
+``processors.faust_fixes`` keeps faust-streaming from committing over a message nobody
+processed, but faust can still drop one without a trace: records fetched before a seek and
+handed out after it move its read offset past the re-fetched ones, which it then discards.
+The sign is a committed offset that stops while messages wait behind it. This
 timer watches each assigned pipeline partition; when its committed offset has not moved for
 ``STALL_SECONDS``, none of its messages is in flight and the message at the committed offset
 has not been acknowledged, it seeks the partition back to the committed offset and logs what
