@@ -19,6 +19,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from marsad.compiled import describe
 from processors.cleaning.clean import clean_text
 from processors.coder.events import CODER_VERSION, code_article
 from processors.stages import warm_up
@@ -70,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     cpu = time.process_time() - cpu_started
     elapsed = time.perf_counter() - started
     latencies.sort()
-    print(f"coder {CODER_VERSION} on {platform.processor() or platform.machine()}, "
+    print(f"coder {CODER_VERSION} ({describe()}) on {platform.processor() or platform.machine()}, "
           f"python {platform.python_version()}, 1 core, corpus={args.corpus} "
           f"({len(corpus)} stories, {chars // len(corpus)} chars/story on average)")
     print(f"articles/s (CPU): {len(latencies) / cpu:.1f}   "

@@ -144,6 +144,10 @@ SETTINGS: tuple[Setting, ...] = (
             "How long (ms) a worker's producer waits to fill a batch before sending it "
             "(fewer, larger produce requests: less CPU per message in worker and broker).",
             _non_negative_int),
+    Setting("MARSAD_COMPILED", "auto",
+            "auto: run the coder's Cython build when it matches the source (infra/install.sh "
+            "makes it); off: always pure Python (same output, slower).",
+            _choice("auto", "off")),
     Setting("MARSAD_LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR.",
             _choice("DEBUG", "INFO", "WARNING", "ERROR")),
     Setting("MARSAD_LOG_FORMAT", "json", "json (structured) or console.",
@@ -181,6 +185,7 @@ class Settings:
     event_merge_km: float
     event_merge_days: int
     producer_linger_ms: int
+    compiled: str
     log_level: str
     log_format: str
 

@@ -21,6 +21,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 import processors.lag_monitor
 import processors.stall_watchdog  # noqa: F401 - registers the stalled-partition timer
+from marsad import compiled
 from marsad.logs import Summary
 from marsad.schemas import (
     CleanArticle,
@@ -396,6 +397,12 @@ async def _sweep(table: Any, is_expired: Callable[[str, Any], bool]) -> int:
     return dropped
 
 
+@app.task
+async def announce_coder() -> None:
+    """Log at start which build of the coder this worker runs (compiled, or why not)."""
+    log.info("coder ready", extra={"coder": stages.CODER_VERSION, "build": compiled.describe()})
+
+
 @app.timer(interval=1.0)
 async def flush_log_summaries() -> None:
     """Log the per-second summaries of the cleaned and coded articles."""
@@ -442,7 +449,8 @@ async def metrics_page(web: Any, request: Any) -> Any:
 @app.page("/health")
 async def health_page(web: Any, request: Any) -> Any:
     """Liveness: the worker's event loop answers."""
-    return web.json({"status": "ok", "worker": WORKER_ID})
+    return web.json({"status": "ok", "worker": WORKER_ID, "coder": stages.CODER_VERSION,
+                     "coder_build": compiled.describe()})
 
 
 @app.page("/ready")

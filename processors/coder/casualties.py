@@ -741,4 +741,5 @@ def conservative_fatalities(casualties: Iterable[Casualty]) -> int | None:
     if vague:
         return min(vague)
     capped = [max(c.count - 1, 0) for c in killed if c.count is not None and c.upper_bound]
-    return min([default, *capped])
+    capped.append(default)
+    return min(capped)

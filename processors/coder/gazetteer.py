@@ -18,10 +18,10 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
+from processors.coder import DATA_DIR
 from processors.coder.model import Place
 from processors.coder.text import Memo, Token, normalize, phrase_key, stems_of
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
 GAZETTEER_PATH = DATA_DIR / "gazetteer.tsv"
 STOPLIST_PATH = DATA_DIR / "gazetteer_stoplist.txt"
 COUNTRIES_PATH = DATA_DIR / "countries.csv"

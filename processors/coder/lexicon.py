@@ -21,12 +21,10 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import NamedTuple
 
+from processors.coder import DATA_DIR
 from processors.coder.text import Memo, Token, normalize, phrase_key, stems_of
-
-DATA_DIR = Path(__file__).resolve().parent / "data"
 
 STRENGTHS = {"strong": 1.0, "medium": 0.6, "weak": 0.3}
 

@@ -14,11 +14,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from itertools import pairwise
-from pathlib import Path
 
+from processors.coder import DATA_DIR
 from processors.coder.text import PROCLITICS, Memo, Token, normalize, phrase_key, tokenize
-
-DATA_DIR = Path(__file__).with_name("data")
 
 
 def read_data_table(name: str) -> list[dict[str, str]]:
