@@ -390,9 +390,9 @@ class Gazetteer:
         first, not overlapping (see ``match``)."""
         out: list[tuple[int, int, _Phrase, str | None]] = []
         inner_end = len(tokens) - self._max_words
-        known = self._may_start
+        known = self._may_start.__getitem__  # see Memo
         # fast path: only the tokens some name can start with are tried
-        starts = [i for i, tok in enumerate(tokens) if known[tok.norm]]
+        starts = [i for i, tok in enumerate(tokens) if known(tok.norm)]
         free = 0  # tokens before this index are inside an earlier match
         for i in starts:
             if i < free:
@@ -511,8 +511,8 @@ class Gazetteer:
                     if c.kind == "country":
                         counts[c.country_code] += 1
         inside = {k for _c, start, end in spans for k in range(start, end)}
-        known = self._demonym_of
-        for k, code in enumerate([known[tok.norm] for tok in tokens]):
+        known = self._demonym_of.__getitem__
+        for k, code in enumerate([known(tok.norm) for tok in tokens]):
             if code and k not in inside:
                 counts[code] += 1
         return counts

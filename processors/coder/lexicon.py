@@ -313,7 +313,7 @@ def _trigger_index() -> _TriggerIndex:
 
 def token_keys(token: Token) -> tuple[tuple[str, str], ...]:
     """(candidate word, stripped proclitic) pairs of a token: its form and its stems."""
-    return _NORM_KEYS[token.norm]
+    return _keys_of_norm(token.norm)
 
 
 def _keys_of(norm: str) -> tuple[tuple[str, str], ...]:
@@ -329,13 +329,16 @@ def _keys_of(norm: str) -> tuple[tuple[str, str], ...]:
 # Per word form (norm): its (candidate word, proclitic) pairs and the set of those words.
 _NORM_KEYS: Memo[str, tuple[tuple[str, str], ...]] = Memo(_keys_of)
 _NORM_KEYSET: Memo[str, frozenset[str]] = Memo(
-    lambda norm: frozenset(k for k, _ in _NORM_KEYS[norm])
+    lambda norm: frozenset(k for k, _ in _keys_of_norm(norm))
 )
+# Their lookups, bound once (see Memo: several times cheaper than subscripting them).
+_keys_of_norm = _NORM_KEYS.__getitem__
+_keyset_of_norm = _NORM_KEYSET.__getitem__
 
 
 def token_keyset(token: Token) -> frozenset[str]:
     """The candidate words of a token (its form and its stems) as a set."""
-    return _NORM_KEYSET[token.norm]
+    return _keyset_of_norm(token.norm)
 
 
 def _match_rest(tokens: list[Token], i: int, words: tuple[str, ...]) -> bool:
@@ -343,9 +346,8 @@ def _match_rest(tokens: list[Token], i: int, words: tuple[str, ...]) -> bool:
         return True
     if i + len(words) > len(tokens):
         return False
-    keyset = _NORM_KEYSET
     for w in words:  # a plain loop: no generator frame per call
-        if w not in keyset[tokens[i].norm]:
+        if w not in _keyset_of_norm(tokens[i].norm):
             return False
         i += 1
     return True
@@ -365,7 +367,7 @@ def _verb_candidates(
         obj = None
         if entry.objects:
             for j in range(i + 1, min(n, i + entry.max_gap + 2)):
-                if entry.objects & _NORM_KEYSET[tokens[j].norm]:
+                if entry.objects & _keyset_of_norm(tokens[j].norm):
                     obj = j
                     break
             if obj is None:
@@ -589,7 +591,7 @@ def _alias_candidates(
     out: list[tuple[int, int, ActorEntry, str]] = []
     for first, last, entry, prefix, weak in sc.aliases:
         if weak:
-            prev_ok = first > 0 and bool(heads & _NORM_KEYSET[tokens[first - 1].norm])
+            prev_ok = first > 0 and bool(heads & _keyset_of_norm(tokens[first - 1].norm))
             if not (prev_ok or _quoted(text, tokens[first])):
                 continue
         out.append((first, last, entry, prefix))
@@ -725,7 +727,7 @@ def _attach_heads(
     ``قوات تابعة للمشير خليفة حفتر`` becomes one LNA mention; a government named after a
     military head or an affiliation (``طائرات موالية لبرلمان طبرق``) becomes its forces.
     """
-    flags_of = _HEAD_FLAGS
+    flags_of = _HEAD_FLAGS.__getitem__  # see Memo
     occupied = {i for s in chosen for i in range(s[0], s[1] + 1)}
     result: list[tuple[int, int, object, str]] = []
     linkers = _LINKERS
@@ -745,13 +747,13 @@ def _attach_heads(
                 elif linked and heads_seen == 0 and prev and prev[1] == i:
                     new_first = -1  # "X التابع لتنظيم القاعدة": an attribute of X, not an actor
                 break
-            is_affil, is_head, is_military, head_prefix = flags_of[tokens[i].norm]
+            is_affil, is_head, is_military, head_prefix = flags_of(tokens[i].norm)
             if (
                 not (is_affil or is_head)
                 and tokens[i].norm in linkers
                 and i > 0
                 and i - 1 not in occupied
-                and flags_of[tokens[i - 1].norm][1]
+                and flags_of(tokens[i - 1].norm)[1]
             ):
                 is_head = True  # مقاتلين في مجلس شورى درنة، عنصرا من القاعدة
             if not (is_affil or is_head):
@@ -785,7 +787,7 @@ def _head_flags(norm: str) -> tuple[bool, bool, bool, str]:
     """(affiliation, member or force head, military head, the proclitic of the first key
     that is a head or affiliation, else "") of a word form, for ``_attach_heads``."""
     _, heads, affil = _head_sets()
-    keys = _NORM_KEYS[norm]
+    keys = _keys_of_norm(norm)
     return (
         any(k in affil for k, _ in keys),
         any(k in heads for k, _ in keys),
@@ -897,7 +899,7 @@ def _hits_of(norm: str) -> tuple[_Hit, ...]:
     verbs = _trigger_index().verbs
     gentilics = _actor_index().gentilics
     hits = []
-    for key, prefix in _NORM_KEYS[norm]:
+    for key, prefix in _keys_of_norm(norm):
         rows = single.get(key, ())
         seconds = firsts.get(key, frozenset())
         is_verb = prefix in _VERB_PREFIXES and key in verbs
@@ -929,7 +931,7 @@ def _starts_trigger(norm: str) -> bool:
     phrases = _trigger_index().phrases
     return any(
         key in phrases or (prefix in _VERB_PREFIXES and key in verbs)
-        for key, prefix in _NORM_KEYS[norm]
+        for key, prefix in _keys_of_norm(norm)
     )
 
 
@@ -953,12 +955,12 @@ def scan(tokens: list[Token]) -> Scan:
     new = tuple.__new__  # a named tuple's own constructor is several times slower
     gentilic = result.gentilic
     aliases_append, heads_append = result.aliases.append, result.heads.append
-    all_hits, keyset = _NORM_HITS, _NORM_KEYSET
+    all_hits, keyset = _NORM_HITS.__getitem__, _keyset_of_norm  # see Memo
     seen_cues: set[tuple[str, int, int]] = set()
     seen_triggers: set[tuple[int, int, int | None]] = set()
     n = len(tokens)
     for i, tok in enumerate(tokens):
-        hits = all_hits[tok.norm]
+        hits = all_hits(tok.norm)
         if not hits:
             continue
         for key, prefix, cues, aliases, heads, triggers, seconds, is_verb, country in hits:
@@ -978,7 +980,7 @@ def scan(tokens: list[Token]) -> Scan:
                 _add(result, tokens, _TRIGGER, entry, text, i, i, prefix, seen_cues,
                      seen_triggers)
             if seconds and i + 1 < n:
-                for second in seconds & keyset[tokens[i + 1].norm]:
+                for second in seconds & keyset(tokens[i + 1].norm):
                     for tag, rest, text, payload in multi[(key, second)]:
                         if rest and not _match_rest(tokens, i + 2, rest):
                             continue

@@ -244,10 +244,10 @@ def find_numbers(tokens: Sequence[Token], text: str | None = None) -> list[Quant
     gaps = token_gaps(tokens, text)
     base = text_base(tokens, text) if gaps is not None else None
     out: list[Quantity] = []
-    may_start = _MAY_START
+    may_start = _MAY_START.__getitem__  # see Memo
     i, n = 0, len(tokens)
     while i < n:
-        if not may_start[tokens[i].norm]:
+        if not may_start(tokens[i].norm):
             i += 1
             continue
         q = quantity_at(tokens, i, gaps)

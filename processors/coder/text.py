@@ -16,7 +16,6 @@ from functools import lru_cache
 from typing import NamedTuple, TypeVar
 
 from camel_tools.utils.charsets import AR_DIAC_CHARSET
-from camel_tools.utils.dediac import dediac_ar
 
 TATWEEL = "\u0640"
 _DIACRITICS = frozenset(AR_DIAC_CHARSET) | {TATWEEL, "\u0670"}
@@ -80,10 +79,21 @@ def fold_char(ch: str) -> str:
     return ch
 
 
+def _normalize_table() -> dict[int, str]:
+    """``fold_char`` as a ``str.translate`` table: every character it changes."""
+    changed = set(_DIACRITICS) | set(AR_DIAC_CHARSET) | set(_FOLD)
+    changed |= {chr(c) for c in range(0xFB50, 0xFF00)}  # presentation forms
+    return {ord(ch): fold_char(ch) for ch in changed if fold_char(ch) != ch}
+
+
+_NORMALIZE = _normalize_table()
+
+
 def normalize(text: str) -> str:
-    """Normalise Arabic text for matching (no offset bookkeeping)."""
-    text = dediac_ar(text)
-    return "".join(fold_char(ch) for ch in text)
+    """Normalise Arabic text for matching (no offset bookkeeping): ``fold_char`` of every
+    character (camel-tools' diacritics, which ``dediac_ar`` removes, among them), in one
+    ``str.translate``."""
+    return text.translate(_NORMALIZE)
 
 
 def normalize_with_map(text: str) -> tuple[str, list[int]]:
@@ -160,9 +170,9 @@ class Token(NamedTuple):
 # ``[\w\u064B-\u0652\u0670\u0640]``: the Arabic letters, tatweel and harakat U+0620-U+0652
 # are written as one range, which the regex engine tests before the ``\w`` category.
 _WORD = re.compile(r"[\u0620-\u0652\u0670\w]+(?:[.,]\d+)?")
-# The same, captured: ``split`` returns gap, word, gap, word, ..., gap (offsets by lengths).
-_WORD_SPLIT = re.compile(f"({_WORD.pattern})")
-
+# Punctuation around words, none of it in ``_WORD``'s class. A '.' or ',' at an edge never
+# starts or ends a decimal (``[.,]\d+`` needs digits after it, inside the piece).
+_EDGE_PUNCTUATION = "،.»«\"():؟!؛”“*-/,'…[]"
 
 @lru_cache(maxsize=200_000)
 def stems_of(norm: str) -> tuple[str, ...]:
@@ -191,8 +201,11 @@ V = TypeVar("V")
 class Memo(dict[K, V]):
     """Memo of a pure function of one key (a word form): ``memo[key]`` is ``func(key)``.
 
-    A plain dict subscript on a hit, several times cheaper than calling an ``lru_cache``
-    wrapper, which matters in per-token loops. Bounded: cleared when it holds ``limit``
+    A dict lookup on a hit, several times cheaper than calling an ``lru_cache`` wrapper,
+    which matters in per-token loops. Hot loops bind ``memo.__getitem__`` once and call it:
+    subscripting a dict *subclass* goes through a Python-level slot (``dict.__getitem__``
+    is a method, not a slot wrapper), about four times the cost of the bound method, which
+    still calls ``__missing__``. Bounded: cleared when it holds ``limit``
     entries (news vocabulary repeats, so it refills with the common words at once).
     """
 
@@ -220,18 +233,38 @@ _WORD_FORMS: Memo[str, tuple[str, tuple[str, ...]]] = Memo(_forms_of, 500_000)
 
 
 def tokenize(text: str, offset: int = 0) -> list[Token]:
-    """Tokenise ``text``; offsets are shifted by ``offset`` (the sentence start)."""
+    """Tokenise ``text``; offsets are shifted by ``offset`` (the sentence start).
+
+    The tokens are the matches of ``_WORD``. No match spans whitespace, so the text is cut at
+    whitespace first (``str.split``, many times faster than the regex engine over Arabic
+    text), and a piece made only of letters and digits (``isalnum``: nine in ten) is one token
+    as it is, or once stripped of punctuation at its edges; the regex runs only over the
+    other pieces (diacritics, inner punctuation, decimals).
+    """
     tokens: list[Token] = []
-    append, forms, new = tokens.append, _WORD_FORMS, tuple.__new__
-    parts = _WORD_SPLIT.split(text)  # gap, word, gap, ..., word, gap
-    pos = offset + len(parts[0])
-    for k in range(1, len(parts), 2):
-        surface = parts[k]
-        end = pos + len(surface)
-        norm, stems = forms[surface]
-        if norm:  # tuple.__new__: a named tuple's own constructor is several times slower
-            append(new(Token, (surface, pos, end, norm, stems)))
-        pos = end + len(parts[k + 1])
+    append, forms, new, find = tokens.append, _WORD_FORMS.__getitem__, tuple.__new__, text.find
+    end = 0
+    for piece in text.split():
+        start = find(piece, end)
+        end = start + len(piece)
+        if piece.isalnum():
+            norm, stems = forms(piece)
+            if norm:  # tuple.__new__: a named tuple's own constructor is several times slower
+                append(new(Token, (piece, start + offset, end + offset, norm, stems)))
+            continue
+        word = piece.strip(_EDGE_PUNCTUATION)  # «الجيش» / الأربعاء، : one word inside
+        if word and word.isalnum():
+            norm, stems = forms(word)
+            if norm:
+                first = start + offset + piece.find(word)
+                append(new(Token, (word, first, first + len(word), norm, stems)))
+            continue
+        for match in _WORD.finditer(text, start, end):
+            surface = match.group()
+            norm, stems = forms(surface)
+            if norm:
+                append(new(Token, (surface, match.start() + offset, match.end() + offset,
+                                   norm, stems)))
     return tokens
 
 
