@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -84,12 +85,23 @@ def _code_all(mode: str) -> list[str]:
     return done.stdout.splitlines()
 
 
-def test_the_compiled_coder_codes_exactly_as_the_source() -> None:
-    shared_path("data", "articles")
-    package = "processors.coder"
-    why_not = compiled.why_not_current(
+def _why_not_compiled(package: str = "processors.coder") -> str | None:
+    return compiled.why_not_current(
         compiled.source_dir(package), compiled.build_dir(package), compiled.PACKAGES[package]
     )
+
+
+def test_the_coder_is_compiled_where_a_c_compiler_exists() -> None:
+    """infra/install.sh (which make test runs first) builds it: a Cython or compiler error
+    must not pass unseen as a slower pure-Python coder."""
+    if shutil.which("cc") is None:
+        pytest.skip("no C compiler here: the coder runs as pure Python")
+    assert _why_not_compiled() is None, f"see build/compiled/build.log: {_why_not_compiled()}"
+
+
+def test_the_compiled_coder_codes_exactly_as_the_source() -> None:
+    shared_path("data", "articles")
+    why_not = _why_not_compiled()
     if why_not is not None:
         pytest.skip(f"no compiled coder ({why_not}): nothing to compare")
     built, source = _code_all("auto"), _code_all("off")
