@@ -8,6 +8,7 @@ import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
+from marsad import compiled
 from marsad.config import PROJECT_ROOT
 
 
@@ -58,7 +59,7 @@ def load_average() -> list[float] | None:
 
 
 def describe() -> dict:
-    """CPU, cores, RAM, OS, Python, date, commit."""
+    """CPU, cores, RAM, OS, Python, date, commit, the coder's build (compiled or not)."""
     ram = _ram_bytes()
     return {
         "cpu": _cpu_model(),
@@ -71,6 +72,7 @@ def describe() -> dict:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": git_commit(),
         "load_average_at_start": load_average(),
+        "coder_build": compiled.describe(),
     }
 
 

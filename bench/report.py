@@ -508,6 +508,7 @@ def render(results: dict, before: dict | None = None) -> str:
         f"| Date | {m.get('date')} |",
         f"| Commit | `{m.get('commit')}` (HEAD when run; uncommitted changes not detected) |",
         f"| Load average at start | {m.get('load_average_at_start')} |",
+        f"| Event coder | {m.get('coder_build', 'pure Python (not recorded)')} |",
         "",
         "## Against the targets of issue 6", "",
         *_targets(results, d), "",
