@@ -81,7 +81,7 @@ def fold_char(ch: str) -> str:
 
 def _normalize_table() -> dict[int, str]:
     """``fold_char`` as a ``str.translate`` table: every character it changes."""
-    changed = set(_DIACRITICS) | set(AR_DIAC_CHARSET) | set(_FOLD)
+    changed = set(_DIACRITICS) | set(_FOLD)  # _DIACRITICS holds camel-tools' AR_DIAC_CHARSET
     changed |= {chr(c) for c in range(0xFB50, 0xFF00)}  # presentation forms
     return {ord(ch): fold_char(ch) for ch in changed if fold_char(ch) != ch}
 
@@ -129,8 +129,7 @@ def split_sentences(text: str) -> list[Sentence]:
     """Split Arabic news text into sentences (never on the Arabic comma ،)."""
     sentences: list[Sentence] = []
     find, n = text.find, len(text)
-    upcoming = [find(mark) for mark in _END_MARKS]  # next place of each mark (n: none)
-    upcoming = [p if p >= 0 else n for p in upcoming]
+    upcoming = [p if p >= 0 else n for p in map(find, _END_MARKS)]  # next of each (n: none)
     pos = 0  # start of the current sentence
     while True:
         i = min(upcoming)
