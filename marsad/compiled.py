@@ -62,7 +62,10 @@ def why_not_current(source: Path, built: Path, modules: Sequence[str]) -> str | 
     manifest_file = built / MANIFEST
     if not manifest_file.exists():
         return "not built (infra/install.sh builds it when a C compiler is present)"
-    hashes = json.loads(manifest_file.read_text(encoding="utf-8")).get("modules", {})
+    try:
+        hashes = json.loads(manifest_file.read_text(encoding="utf-8"))["modules"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        return f"unreadable {manifest_file} ({error!r}; run infra/install.sh)"
     for module in modules:
         if not (built / extension_name(module)).exists():
             return f"no build of {module} for this Python"

@@ -51,6 +51,12 @@ def test_a_missing_extension_or_manifest_means_pure_python(tmp_path: Path) -> No
     assert "not built" in (compiled.why_not_current(source, built, MODULES) or "")
 
 
+def test_a_damaged_manifest_means_pure_python(tmp_path: Path) -> None:
+    source, built = _fake_build(tmp_path)
+    (built / compiled.MANIFEST).write_text("{not json", encoding="utf-8")
+    assert "unreadable" in (compiled.why_not_current(source, built, MODULES) or "")
+
+
 def test_off_leaves_the_package_path_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MARSAD_COMPILED", "off")
     monkeypatch.setattr(compiled, "STATUS", {})
