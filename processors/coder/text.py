@@ -248,8 +248,31 @@ def _forms_of(surface: str) -> tuple[str, tuple[str, ...]]:
     return norm, stems_of(norm)
 
 
-# Normal form and stems of one surface word (cached: news vocabulary repeats).
-_WORD_FORMS: Memo[str, tuple[str, tuple[str, ...]]] = Memo(_forms_of, 500_000)
+_PieceToken = tuple[int, int, str, str, tuple[str, ...]]
+
+
+def _tokens_of_piece(piece: str) -> tuple[_PieceToken, ...]:
+    """(start, end, surface, norm, stems) of the tokens in one piece of text without
+    whitespace, offsets within the piece: the matches of ``_WORD`` with a normal form.
+
+    A piece of letters and digits only (``isalnum``: nine in ten) is one token as it is, or
+    once stripped of punctuation at its edges (الأربعاء، / «الجيش»); the regex runs only over
+    the other pieces (diacritics, inner punctuation, decimals)."""
+    word = piece if piece.isalnum() else piece.strip(_EDGE_PUNCTUATION)
+    if word and word.isalnum():
+        norm, stems = _forms_of(word)
+        first = piece.find(word)
+        return ((first, first + len(word), word, norm, stems),) if norm else ()
+    found = []
+    for match in _WORD.finditer(piece):
+        norm, stems = _forms_of(match.group())
+        if norm:
+            found.append((match.start(), match.end(), match.group(), norm, stems))
+    return tuple(found)
+
+
+# The tokens of each piece, cached: news vocabulary (punctuation included) repeats.
+_PIECE_TOKENS: Memo[str, tuple[_PieceToken, ...]] = Memo(_tokens_of_piece, 500_000)
 
 
 def tokenize(text: str, offset: int = 0) -> list[Token]:
@@ -257,34 +280,19 @@ def tokenize(text: str, offset: int = 0) -> list[Token]:
 
     The tokens are the matches of ``_WORD``. No match spans whitespace, so the text is cut at
     whitespace first (``str.split``, many times faster than the regex engine over Arabic
-    text), and a piece made only of letters and digits (``isalnum``: nine in ten) is one token
-    as it is, or once stripped of punctuation at its edges; the regex runs only over the
-    other pieces (diacritics, inner punctuation, decimals).
+    text) and the tokens of each piece come from a cache (``_tokens_of_piece``).
     """
     tokens: list[Token] = []
-    append, forms, new, find = tokens.append, _WORD_FORMS.__getitem__, tuple.__new__, text.find
+    append, new, find = tokens.append, tuple.__new__, text.find
+    pieces = _PIECE_TOKENS.__getitem__  # see Memo
     end = 0
     for piece in text.split():
         start = find(piece, end)
         end = start + len(piece)
-        if piece.isalnum():
-            norm, stems = forms(piece)
-            if norm:  # tuple.__new__: a named tuple's own constructor is several times slower
-                append(new(Token, (piece, start + offset, end + offset, norm, stems)))
-            continue
-        word = piece.strip(_EDGE_PUNCTUATION)  # «الجيش» / الأربعاء، : one word inside
-        if word and word.isalnum():
-            norm, stems = forms(word)
-            if norm:
-                first = start + offset + piece.find(word)
-                append(new(Token, (word, first, first + len(word), norm, stems)))
-            continue
-        for match in _WORD.finditer(text, start, end):
-            surface = match.group()
-            norm, stems = forms(surface)
-            if norm:
-                append(new(Token, (surface, match.start() + offset, match.end() + offset,
-                                   norm, stems)))
+        base = start + offset
+        for first, last, surface, norm, stems in pieces(piece):
+            # tuple.__new__: a named tuple's own constructor is several times slower
+            append(new(Token, (surface, base + first, base + last, norm, stems)))
     return tokens
 
 
