@@ -322,8 +322,14 @@ class _Ctx:
         self.kinds = set(by_kind)
         base = tokens[0].start if tokens else 0
         breaks = [m.start() + base for m in _BREAK_RE.finditer(self.text)]
-        if breaks:
-            self.clause = [bisect_left(breaks, t.start) for t in tokens]
+        if breaks:  # clause of a token: how many breaks come before it (one merge pass)
+            clause: list[int] = []
+            passed, last = 0, len(breaks)
+            for t in tokens:
+                while passed < last and breaks[passed] < t.start:
+                    passed += 1
+                clause.append(passed)
+            self.clause = clause
         else:  # one clause
             self.clause = [0] * len(tokens)
 
